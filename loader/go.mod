@@ -1,0 +1,3 @@
+module github.com/crmgraph/crmgraph/loader
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module github.com/crmgraph/crmgraph/relinker
+
+go 1.26.0
