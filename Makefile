@@ -12,11 +12,13 @@ NATS_SERVER_VERSION := v2.15.3
 NATSCLI_VERSION := v0.5.0
 TOOLS := $(CURDIR)/.tools/bin
 NATS := $(TOOLS)/nats
-NATS_URL := nats://127.0.0.1:4222
-NEO4J_URI := bolt://127.0.0.1:7687
+NATS_PORT ?= 4222
+NEO4J_BOLT_PORT ?= 7687
+NATS_URL := nats://127.0.0.1:$(NATS_PORT)
+NEO4J_URI := bolt://127.0.0.1:$(NEO4J_BOLT_PORT)
 MODULES := events extractor loader relinker deploy
 GO_TEST_FLAGS ?= -count=1 -timeout 45m
-export NEO4J_URI
+export NEO4J_URI NATS_PORT NEO4J_BOLT_PORT
 
 .PHONY: help tools build up down test vet fmt
 
@@ -47,7 +49,7 @@ up: tools
 	deploy/local/neo4j.sh start
 	$(NATS) -s $(NATS_URL) account info >/dev/null
 	@echo
-	@echo "NATS   $(NATS_URL)   (JetStream; try: $(NATS) -s $(NATS_URL) stream ls)"
+	@echo "NATS   $(NATS_URL)   (JetStream; try: .tools/bin/nats -s $(NATS_URL) stream ls)"
 	@echo "Neo4j  $(NEO4J_URI)   (no auth; database neo4j)"
 
 down:
