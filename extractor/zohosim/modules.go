@@ -297,7 +297,7 @@ func catalogue() []*module {
 			fd("Check_In_Address", kStreet, null(80)),
 			fd("Description", kTextarea, null(40)),
 		)},
-		{api: "Notes", singular: "Note", num: 11, base: 2000, fields: withCustom(15,
+		{api: "Notes", singular: "Note", num: 11, base: 2000, fields: withCustom(16,
 			fd("Note_Title", kPhrase, null(0)),
 			fd("Note_Content", kTextarea, null(0)),
 			polymorphic("Parent_Id", shapeParent, 2000, "Accounts", "Contacts", "Leads",
