@@ -20,7 +20,7 @@ MODULES := events extractor loader relinker deploy
 GO_TEST_FLAGS ?= -count=1 -timeout 45m
 export NEO4J_URI NATS_PORT NEO4J_BOLT_PORT
 
-.PHONY: help tools build up down test vet fmt
+.PHONY: help tools build up down test vet fmt demo
 
 help:
 	@echo "make demo    run a demo sync on the local stack (see README.md)"
@@ -42,7 +42,16 @@ tools: $(TOOLS)/nats-server $(TOOLS)/nats
 
 build:
 	mkdir -p bin
-	go build -o bin/ ./extractor/cmd/... ./loader/cmd/... ./relinker/cmd/...
+	go build -o bin/ ./extractor/cmd/... ./loader/cmd/... ./relinker/cmd/... ./deploy/cmd/...
+
+# demo starts from a clean state every time: it stops the stack, wipes its data, starts
+# it again and runs the pipeline; NATS and Neo4j keep running afterwards for exploring.
+demo: tools build
+	@$(MAKE) --no-print-directory down >/dev/null
+	deploy/local/nats.sh wipe
+	deploy/local/neo4j.sh wipe
+	@$(MAKE) --no-print-directory up
+	bin/demo -nats-url $(NATS_URL) -neo4j-uri $(NEO4J_URI)
 
 up: tools
 	deploy/local/nats.sh start
