@@ -25,7 +25,8 @@ const (
 // crashed extractor blocks its source for at most this long.
 const LeaseTTL = time.Minute
 
-// BucketConfigs returns the configuration of every bucket the stages use.
+// BucketConfigs returns the configuration of every bucket the stages use,
+// with the given replica count (zero means 1).
 func BucketConfigs(replicas int) []jetstream.KeyValueConfig {
 	if replicas == 0 {
 		replicas = 1
@@ -56,9 +57,20 @@ func BucketConfigs(replicas int) []jetstream.KeyValueConfig {
 	}
 }
 
-// EnsureBuckets creates or updates every bucket the stages use.
+// EnsureBuckets creates or updates every bucket the stages use. With
+// replicas zero, an existing bucket keeps its replica count, as the stream
+// does in EnsureStream.
 func EnsureBuckets(ctx context.Context, js jetstream.JetStream, replicas int) error {
 	for _, cfg := range BucketConfigs(replicas) {
+		if replicas == 0 {
+			if kv, err := js.KeyValue(ctx, cfg.Bucket); err == nil {
+				st, err := kv.Status(ctx)
+				if err != nil {
+					return fmt.Errorf("reading bucket %s: %w", cfg.Bucket, err)
+				}
+				cfg.Replicas = st.(*jetstream.KeyValueBucketStatus).StreamInfo().Config.Replicas
+			}
+		}
 		if _, err := js.CreateOrUpdateKeyValue(ctx, cfg); err != nil {
 			return fmt.Errorf("creating or updating bucket %s: %w", cfg.Bucket, err)
 		}

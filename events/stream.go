@@ -17,7 +17,9 @@ const StreamName = "CRM"
 // StreamOptions are the settings of the CRM stream a deployment may choose.
 type StreamOptions struct {
 	// Replicas is the number of stream replicas: 1 for one server, 3 for a
-	// three-server cluster. Zero means 1.
+	// three-server cluster. Zero means 1 for a new stream and, for an
+	// existing one, whatever it has: a stage that was not told the replica
+	// count never shrinks a replicated stream.
 	Replicas int
 	// Duplicates is the window in which the server drops a publish whose
 	// Nats-Msg-Id it has seen. It is kept in server memory, so it is short.
@@ -86,6 +88,9 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) 
 		return nil, fmt.Errorf("stream %s has %s storage and %s retention, want %s and %s: %w",
 			StreamName, have.Storage, have.Retention, want.Storage, want.Retention,
 			ErrStreamConflict)
+	}
+	if o.Replicas == 0 {
+		want.Replicas = have.Replicas
 	}
 	merged, changed := converge(have, want)
 	if !changed {
