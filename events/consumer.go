@@ -36,7 +36,9 @@ func LoaderConsumerConfig() jetstream.ConsumerConfig {
 
 // RelinkerConsumerConfig is the relinker's durable pull consumer on loaded
 // markers. One marker is handled at a time, in stream order, across all
-// relinker processes; a relink may take minutes, hence the long AckWait.
+// relinker processes. A relink may take minutes; the relinker keeps its
+// marker alive with InProgress, so the AckWait only bounds how long a
+// crashed relinker holds a marker back.
 func RelinkerConsumerConfig() jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
 		Durable:       ConsumerRelinker,
@@ -44,7 +46,7 @@ func RelinkerConsumerConfig() jetstream.ConsumerConfig {
 		FilterSubject: StageMarkers(StageLoaded),
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       10 * time.Minute,
+		AckWait:       time.Minute,
 		MaxAckPending: 1,
 		MaxDeliver:    -1,
 	}
