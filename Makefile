@@ -16,17 +16,18 @@ NATS_PORT ?= 4222
 NEO4J_BOLT_PORT ?= 7687
 NATS_URL := nats://127.0.0.1:$(NATS_PORT)
 NEO4J_URI := bolt://127.0.0.1:$(NEO4J_BOLT_PORT)
-MODULES := events extractor loader relinker deploy
+MODULES := events extractor loader relinker sinks deploy
 GO_TEST_FLAGS ?= -count=1 -timeout 45m
 export NEO4J_URI NATS_PORT NEO4J_BOLT_PORT
 
-.PHONY: help tools build up down test vet fmt demo
+.PHONY: help tools build up down test vet fmt demo bench
 
 help:
 	@echo "make demo    run a demo sync on the local stack (see README.md)"
 	@echo "make test    build what the tests need, start the stack, run every test, stop it"
 	@echo "make up      start NATS (127.0.0.1:4222) and Neo4j (bolt://127.0.0.1:7687)"
 	@echo "make down    stop them"
+	@echo "make bench   measure every scenario (SCALE=17 for about 1M records)"
 	@echo "make tools   build nats-server and the nats CLI into .tools/bin"
 
 $(TOOLS)/nats-server:
@@ -42,7 +43,8 @@ tools: $(TOOLS)/nats-server $(TOOLS)/nats
 
 build:
 	mkdir -p bin
-	go build -o bin/ ./extractor/cmd/... ./loader/cmd/... ./relinker/cmd/... ./deploy/cmd/...
+	go build -o bin/ ./extractor/cmd/... ./loader/cmd/... ./relinker/cmd/... ./sinks/cmd/... \
+		./deploy/cmd/...
 
 # demo starts from a clean state every time: it stops the stack, wipes its data, starts
 # it again and runs the pipeline; NATS and Neo4j keep running afterwards for exploring.
@@ -74,6 +76,17 @@ test: up
 	if [[ $$status -eq 0 ]]; then echo "make test: all tests passed"; \
 	else echo "make test: FAILED (go test exit $$status)"; fi; \
 	exit $$status
+
+# bench measures every scenario on a clean local stack (see deploy/bench); SCALE=17 runs
+# at about 1M records. Results: deploy/bench/results/latest.json and a table.
+SCALE ?= 1
+RUNS ?= 3
+bench: tools build
+	@$(MAKE) --no-print-directory down >/dev/null
+	deploy/local/nats.sh wipe
+	deploy/local/neo4j.sh wipe
+	@$(MAKE) --no-print-directory up
+	bin/bench -scale $(SCALE) -runs $(RUNS) -nats-url $(NATS_URL) -neo4j-uri $(NEO4J_URI)
 
 vet:
 	go vet $(addprefix ./,$(addsuffix /...,$(MODULES)))

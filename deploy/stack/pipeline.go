@@ -166,3 +166,19 @@ func (p *Pipeline) Markers(ctx context.Context, js jetstream.JetStream,
 	linked, err = WaitMarker(ctx, js, p.Source, run, events.StageLinked)
 	return loaded, linked, err
 }
+
+// RestartSim stops the running simulator, if any, and starts a new one
+// with the given flags.
+func (p *Pipeline) RestartSim(ctx context.Context, args ...string) error {
+	p.StopSim()
+	_, err := p.StartSim(ctx, args...)
+	return err
+}
+
+// StopSim stops the simulator.
+func (p *Pipeline) StopSim() {
+	if p.sim != nil {
+		_ = p.sim.Stop(10 * time.Second)
+		p.sim, p.SimURL = nil, ""
+	}
+}

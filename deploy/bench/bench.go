@@ -1,0 +1,113 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/crmgraph/crmgraph/deploy/stack"
+	"github.com/crmgraph/crmgraph/events"
+	"github.com/crmgraph/crmgraph/events/neo4jtest"
+)
+
+// Bench runs the scenarios against one local stack.
+type Bench struct {
+	P      *stack.Pipeline
+	JS     jetstream.JetStream
+	Driver neo4j.DriverWithContext
+	Log    *slog.Logger
+	// Scale multiplies the simulator's seed-scale dataset.
+	Scale int
+	// Runs is how many times each scenario runs.
+	Runs int
+
+	loader, relinker *stack.Proc
+}
+
+// reset empties everything: stops the stages, deletes the stream and the
+// buckets, wipes the graph (constraints included), so the next run starts
+// as on a new installation.
+func (b *Bench) reset(ctx context.Context) error {
+	b.stopStages()
+	err := b.JS.DeleteStream(ctx, events.StreamName)
+	if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("deleting stream %s: %w", events.StreamName, err)
+	}
+	for _, cfg := range events.BucketConfigs(1) {
+		err := b.JS.DeleteKeyValue(ctx, cfg.Bucket)
+		if err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+			return fmt.Errorf("deleting bucket %s: %w", cfg.Bucket, err)
+		}
+	}
+	return b.wipeGraph(ctx)
+}
+
+func (b *Bench) wipeGraph(ctx context.Context) error {
+	if err := neo4jtest.Wipe(ctx, b.Driver); err != nil {
+		return fmt.Errorf("wiping the graph: %w", err)
+	}
+	return nil
+}
+
+// startStages starts a loader and a relinker.
+func (b *Bench) startStages() error {
+	var err error
+	if b.loader, err = b.P.StartStage("loader", "127.0.0.1:0"); err != nil {
+		return err
+	}
+	b.relinker, err = b.P.StartStage("relinker", "127.0.0.1:0")
+	return err
+}
+
+// stopStages stops the loader and the relinker and returns their peak
+// memory.
+func (b *Bench) stopStages() (loaderMB, relinkerMB float64) {
+	if b.loader != nil {
+		_ = b.loader.Stop(30 * time.Second)
+		loaderMB = b.loader.PeakRSSMB()
+	}
+	if b.relinker != nil {
+		_ = b.relinker.Stop(30 * time.Second)
+		relinkerMB = b.relinker.PeakRSSMB()
+	}
+	b.loader, b.relinker = nil, nil
+	return loaderMB, relinkerMB
+}
+
+// sync is one extractor run followed to its linked marker.
+type sync struct {
+	seconds    float64
+	extracted  *events.Marker
+	loaded     *events.Marker
+	linked     *events.Marker
+	extractMB  float64
+	graphWrite int
+}
+
+// syncOnce runs the extractor and waits for the run's linked marker; the
+// time runs from the extractor's start to the moment the marker is seen.
+func (b *Bench) syncOnce(ctx context.Context, mode events.Mode) (*sync, error) {
+	start := time.Now()
+	extracted, proc, err := b.P.Extract(ctx, mode)
+	if err != nil {
+		return nil, err
+	}
+	loaded, linked, err := b.P.Markers(ctx, b.JS, extracted.Run)
+	if err != nil {
+		return nil, err
+	}
+	s := &sync{seconds: time.Since(start).Seconds(), extracted: extracted, loaded: loaded,
+		linked: linked, extractMB: proc.PeakRSSMB()}
+	if n := loaded.Nodes; n != nil {
+		s.graphWrite += n.Created + n.Updated + n.Deleted
+	}
+	if l := linked.Links; l != nil {
+		s.graphWrite += l.Created + l.Removed
+	}
+	return s, nil
+}
