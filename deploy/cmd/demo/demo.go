@@ -92,23 +92,3 @@ func (d *demo) sync(ctx context.Context, mode events.Mode, title string) error {
 func stageSeconds(before, after *events.Marker) float64 {
 	return after.FinishedAt.Sub(before.FinishedAt).Seconds()
 }
-
-// printTour prints how to look around after the demo.
-func printTour(p *stack.Pipeline) {
-	nats := ".tools/bin/nats -s " + p.NATSURL
-	fmt.Printf(`
-== look around (NATS and Neo4j keep running; 'make down' stops them)
-  the stream             %[1]s stream info CRM
-  stage consumers        %[1]s consumer report CRM
-  the run markers        %[1]s stream subjects CRM 'crm.run.>'
-  a marker               %[1]s stream get CRM --last-for 'crm.run.zoho.*.linked'
-  one record's event     %[1]s stream get CRM --last-for 'crm.rec.zoho.Contacts.<id>'
-  dead letters           %[1]s stream subjects CRM 'crm.dlq.>'
-  Neo4j                  %[2]s (no auth, database neo4j), for example with cypher-shell or
-                         the Go driver:
-    MATCH (n) RETURN labels(n)[0] AS label, count(*) ORDER BY label
-    MATCH ()-[r]->() RETURN type(r), count(*) ORDER BY type(r)
-    MATCH (c:Contact)-[:WORKS_AT]->(a:Account) RETURN a.Account_Name, count(c) AS people
-      ORDER BY people DESC LIMIT 5
-`, nats, p.Neo4jURI)
-}

@@ -33,6 +33,7 @@ func run() error {
 	fs.StringVar(&p.LogDir, "logs", ".run/demo", "folder for the processes' logs")
 	fs.StringVar(&p.NATSURL, "nats-url", events.DefaultNATSURL, "NATS server")
 	fs.StringVar(&p.Neo4jURI, "neo4j-uri", "bolt://127.0.0.1:7687", "Neo4j server")
+	natsBin := fs.String("nats", ".tools/bin/nats", "the nats CLI, for the tour")
 	_ = fs.Parse(os.Args[1:])
 
 	ctx, cancel := app.SignalContext(context.Background())
@@ -69,6 +70,5 @@ func run() error {
 	if err := d.sync(ctx, events.ModeIncremental, "incremental sync"); err != nil {
 		return err
 	}
-	printTour(p)
-	return nil
+	return d.tour(ctx, *natsBin)
 }
