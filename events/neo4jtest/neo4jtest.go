@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -74,7 +75,10 @@ func Connect(t testing.TB) neo4j.DriverWithContext {
 // releases it when the test ends.
 func lock(t testing.TB) {
 	t.Helper()
-	path := filepath.Join(os.TempDir(), "crmgraph-neo4jtest.lock")
+	// One lock per server: tests against different Neo4j instances (two
+	// checkouts on other ports, say) need not wait for each other.
+	name := strings.NewReplacer(":", "_", "/", "_").Replace(URI())
+	path := filepath.Join(os.TempDir(), "crmgraph-neo4jtest-"+name+".lock")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		t.Fatalf("opening Neo4j test lock %s: %v", path, err)
