@@ -52,6 +52,9 @@ type Entry struct {
 	Deleted bool
 	// Modified is the event's Crm-Modified in Unix seconds, 0 when absent.
 	Modified int64
+	// Malformed reports that the event's headers could not be read; its
+	// Hash then matches no record, so the record is published again.
+	Malformed bool
 }
 
 // Reader answers what the stream holds for a record. Implementations are
@@ -62,19 +65,25 @@ type Reader interface {
 	Get(ctx context.Context, module, id string) (Entry, bool, error)
 }
 
-// entryOf reads an entry from a record event's headers.
-func entryOf(h nats.Header) (Entry, error) {
+// entryOf reads an entry from a record event's headers. An event whose
+// Crm-Hash or Crm-Modified cannot be read (written by hand or by a broken
+// tool) must not stop every later run: it is kept as Malformed, with a hash
+// no record has, so the run publishes the record again and the new event
+// replaces the bad one on its subject.
+func entryOf(h nats.Header) Entry {
+	e := Entry{Deleted: h.Get(events.HeaderOp) == string(events.OpDelete)}
 	hash, err := ParseHash(h.Get(events.HeaderHash))
 	if err != nil {
-		return Entry{}, err
+		e.Malformed = true
 	}
-	e := Entry{Hash: hash, Deleted: h.Get(events.HeaderOp) == string(events.OpDelete)}
+	e.Hash = hash
 	if m := h.Get(events.HeaderModified); m != "" {
 		t, err := time.Parse(time.RFC3339, m)
 		if err != nil {
-			return Entry{}, fmt.Errorf("%s %q: %w", events.HeaderModified, m, err)
+			e.Malformed = true
+		} else {
+			e.Modified = t.Unix()
 		}
-		e.Modified = t.Unix()
 	}
-	return e, nil
+	return e
 }

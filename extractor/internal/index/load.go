@@ -106,10 +106,7 @@ func (s *Snapshot) add(m jetstream.Msg) error {
 	if !ok || id == "" || strings.Contains(id, ".") {
 		return fmt.Errorf("subject %q: %w", subject, events.ErrNotRecordSubject)
 	}
-	e, err := entryOf(m.Headers())
-	if err != nil {
-		return fmt.Errorf("record %s: %w", subject, err)
-	}
+	e := entryOf(m.Headers())
 	mod := s.modules[module]
 	if mod == nil {
 		mod = map[string]Entry{}

@@ -40,9 +40,5 @@ func (d *Direct) Get(ctx context.Context, module, id string) (Entry, bool, error
 	if err != nil {
 		return Entry{}, false, fmt.Errorf("reading the latest event of %s: %w", key, err)
 	}
-	e, err := entryOf(m.Header)
-	if err != nil {
-		return Entry{}, false, fmt.Errorf("record %s: %w", key, err)
-	}
-	return e, true, nil
+	return entryOf(m.Header), true, nil
 }
