@@ -265,7 +265,7 @@ func TestWriteProperties(t *testing.T) {
 	body := `{"id":"7","Name":"Zoë \"Q\" O'Connor","Amount":12.5,"Count":3,"Won":true,
 		"Closing":"2024-06-30","At":"2024-05-01T10:15:30+05:30","Tags":["a","b"],
 		"Owner":{"name":"Mary","id":"99"},"Sub":[{"id":"1"}],
-		"a`+"`"+`b":1,"}) DETACH DELETE n //":2,"名前":3}`
+		"a` + "`" + `b":1,"}) DETACH DELETE n //":2,"名前":3}`
 	props, err := graph.Mapping{}.Properties([]byte(body))
 	if err != nil {
 		t.Fatal(err)
@@ -285,16 +285,16 @@ func TestWriteProperties(t *testing.T) {
 	}
 	p := res.Records[0].Values[0].(map[string]any)
 	checks := map[string]func(any) bool{
-		"Name":                   func(v any) bool { return v == `Zoë "Q" O'Connor` },
-		"Amount":                 func(v any) bool { return v == 12.5 },
-		"Count":                  func(v any) bool { return v == int64(3) },
-		"Won":                    func(v any) bool { return v == true },
-		"Closing":                func(v any) bool { _, ok := v.(neo4j.Date); return ok },
-		"Owner_id":               func(v any) bool { return v == "99" },
-		"Sub":                    func(v any) bool { return v == `[{"id":"1"}]` },
-		"a`b":                    func(v any) bool { return v == int64(1) },
+		"Name":                  func(v any) bool { return v == `Zoë "Q" O'Connor` },
+		"Amount":                func(v any) bool { return v == 12.5 },
+		"Count":                 func(v any) bool { return v == int64(3) },
+		"Won":                   func(v any) bool { return v == true },
+		"Closing":               func(v any) bool { _, ok := v.(neo4j.Date); return ok },
+		"Owner_id":              func(v any) bool { return v == "99" },
+		"Sub":                   func(v any) bool { return v == `[{"id":"1"}]` },
+		"a`b":                   func(v any) bool { return v == int64(1) },
 		"}) DETACH DELETE n //": func(v any) bool { return v == int64(2) },
-		"名前":                     func(v any) bool { return v == int64(3) },
+		"名前":                    func(v any) bool { return v == int64(3) },
 		"Tags": func(v any) bool {
 			l, ok := v.([]any)
 			return ok && len(l) == 2 && l[0] == "a"

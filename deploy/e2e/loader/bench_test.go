@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/crmgraph/crmgraph/deploy/e2e/loader/seedtest"
 	"github.com/crmgraph/crmgraph/events/graph"
 	"github.com/crmgraph/crmgraph/events/neo4jtest"
-	"github.com/crmgraph/crmgraph/deploy/e2e/loader/seedtest"
 	"github.com/crmgraph/crmgraph/loader/load"
 	"github.com/crmgraph/crmgraph/loader/neo4jw"
 )

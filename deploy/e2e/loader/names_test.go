@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crmgraph/crmgraph/events"
 	"github.com/crmgraph/crmgraph/deploy/e2e/loader/seedtest"
+	"github.com/crmgraph/crmgraph/events"
 )
 
 // TestLabelOverrides runs the loader binary with label overrides: a label

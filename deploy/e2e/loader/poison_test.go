@@ -9,8 +9,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/crmgraph/crmgraph/events"
 	"github.com/crmgraph/crmgraph/deploy/e2e/loader/seedtest"
+	"github.com/crmgraph/crmgraph/events"
 )
 
 // poison is a message that can never be loaded and the reason the loader

@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmgraph/crmgraph/deploy/e2e/loader/seedtest"
 	"github.com/crmgraph/crmgraph/events"
 	"github.com/crmgraph/crmgraph/events/neo4jtest"
-	"github.com/crmgraph/crmgraph/deploy/e2e/loader/seedtest"
 )
 
 // TestSeedLoad publishes the seed dataset, runs the loader binary until

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crmgraph/crmgraph/events/neo4jtest"
 	"github.com/crmgraph/crmgraph/deploy/e2e/loader/seedtest"
+	"github.com/crmgraph/crmgraph/events/neo4jtest"
 )
 
 // TestNeo4jOutage cuts the loader binary off Neo4j for 20 seconds in the

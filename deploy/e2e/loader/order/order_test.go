@@ -6,13 +6,13 @@ package order
 
 import (
 	"context"
-	"math/rand/v2"
 	"maps"
+	"math/rand/v2"
 	"testing"
 
+	"github.com/crmgraph/crmgraph/deploy/e2e/loader/seedtest"
 	"github.com/crmgraph/crmgraph/events/graph"
 	"github.com/crmgraph/crmgraph/events/neo4jtest"
-	"github.com/crmgraph/crmgraph/deploy/e2e/loader/seedtest"
 	"github.com/crmgraph/crmgraph/loader/neo4jw"
 )
 
