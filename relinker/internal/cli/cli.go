@@ -48,6 +48,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	cfg.InheritLabels()
 	err := errors.Join(settings.Err(), cfg.Validate())
 	if err == nil && cmd == "relink" && !all {
 		err = errors.New("relink: --all is required")

@@ -126,6 +126,16 @@ func Bind(fs *flag.FlagSet) (*Config, *app.Settings) {
 	return c, s
 }
 
+// InheritLabels takes the loader's label overrides (CRMGRAPH_LOADER_LABELS)
+// when the relinker was given none: the flag default does that when
+// CRMGRAPH_RELINKER_LABELS is unset, and this does it when a deployment
+// sets it to the empty string, as Compose and Kubernetes do.
+func (c *Config) InheritLabels() {
+	if c.Labels == "" {
+		c.Labels = os.Getenv("CRMGRAPH_LOADER_LABELS")
+	}
+}
+
 // Validate reports the first setting the relinker cannot run with,
 // naming it and the values it accepts.
 func (c *Config) Validate() error {
