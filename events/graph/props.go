@@ -128,11 +128,13 @@ func (d *decoder) record() (map[string]any, error) {
 	if !d.consume('{') {
 		return nil, d.errorf("want '{' at offset %d", d.i)
 	}
-	size := 64
-	if d.mem != nil {
-		size = d.mem.size
+	if d.props == nil {
+		size := 64
+		if d.mem != nil {
+			size = d.mem.size
+		}
+		d.props = make(map[string]any, size)
 	}
-	d.props = make(map[string]any, size)
 	d.ws()
 	if !d.consume('}') {
 		if err := d.fields(); err != nil {

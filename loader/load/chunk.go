@@ -109,8 +109,10 @@ func (l *Loader) record(it *item) {
 		it.poison = fmt.Sprintf("labelling module %s: %v", ev.Key.Module, err)
 		return
 	}
-	props := make(map[string]any, 4)
-	if ev.Op == events.OpUpsert {
+	var props map[string]any
+	if ev.Op == events.OpDelete {
+		props = make(map[string]any, 4)
+	} else {
 		props, err = l.mapper.Properties(ev.Body)
 		if err != nil {
 			it.poison = fmt.Sprintf("mapping record %s: %v", ev.Key, err)

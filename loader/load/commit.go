@@ -28,10 +28,10 @@ func (l *Loader) commit(ctx, work context.Context, c *chunk) error {
 	l.metrics.chunkTime.Observe(time.Since(start).Seconds())
 
 	if err := l.deadLetters(ctx, work, c); err != nil {
-		return err
+		return stopped(ctx, err)
 	}
 	if err := l.count(ctx, work, c, res); err != nil {
-		return err
+		return stopped(ctx, err)
 	}
 	records := 0
 	for _, it := range c.items {
@@ -179,6 +179,14 @@ func (l *Loader) count(ctx, work context.Context, c *chunk, res neo4jw.Result) e
 		}
 	}
 	return nil
+}
+
+// stopped marks err as a shutdown when ctx has ended.
+func stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return errors.Join(err, ErrStopped)
+	}
+	return err
 }
 
 // truncate cuts s to at most n bytes of valid UTF-8.

@@ -69,7 +69,8 @@ func TestLoadRuns(t *testing.T) {
 func checkProperties(t *testing.T, d neo4j.DriverWithContext) {
 	t.Helper()
 	res, err := neo4j.ExecuteQuery(context.Background(), d,
-		"MATCH (n:Contact {id: $id}) RETURN properties(n)", map[string]any{"id": recordID("Contacts", 7)},
+		"MATCH (n:Contact {id: $id}) RETURN properties(n)",
+		map[string]any{"id": recordID("Contacts", 7)},
 		neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(neo4jtest.Database))
 	if err != nil || len(res.Records) != 1 {
 		t.Fatalf("reading contact 7: %v", err)
@@ -135,8 +136,8 @@ func TestDeadLetters(t *testing.T) {
 	if n := e.count("MATCH (n) WHERE n._source IS NOT NULL RETURN count(n)"); n != 40 {
 		t.Errorf("%d nodes, want the 40 good records", n)
 	}
-	wantReasons := []string{"mapping record", "body id", "field \"_seq\"", "labelling module my-module",
-		"unsupported event schema"}
+	wantReasons := []string{"mapping record", "body id", "field \"_seq\"",
+		"labelling module my-module", "unsupported event schema"}
 	reasons := e.deadLetterReasons(5)
 	for _, w := range wantReasons {
 		found := false
@@ -196,9 +197,10 @@ func TestMarkerWaitsForOtherLoader(t *testing.T) {
 		}
 	}
 
-	// Loader A takes run 1 in two chunks: one it tries to write, one its
-	// fetcher holds ready for the next write.
-	a := e.start(cut, load.Config{ChunkSize: 500, FetchWait: 10 * time.Millisecond, Who: "A"})
+	// Loader A, with one writer, takes run 1 in two chunks: one it tries
+	// to write, one its fetcher holds ready for the next write.
+	a := e.start(cut, load.Config{ChunkSize: 500, FetchWait: 500 * time.Millisecond,
+		Writers: 1, Who: "A"})
 	proxy.Cut()
 	var contacts, notes []events.RecordEvent
 	for i := range 200 {
@@ -209,10 +211,10 @@ func TestMarkerWaitsForOtherLoader(t *testing.T) {
 	}
 	first, _ := e.publish(contacts...)
 	eventually(t, 10*time.Second, "loader A holds the contacts", holding(200))
-	time.Sleep(200 * time.Millisecond) // A's fetch is over: the notes make a chunk of their own
+	time.Sleep(time.Second) // A's fetch is over: the notes make a chunk of their own
 	_, last := e.publish(notes...)
 	eventually(t, 10*time.Second, "loader A holds the notes too", holding(300))
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(time.Second)
 
 	// Loader B gets the marker of run 1, then run 2.
 	e.start(e.driver, load.Config{ChunkSize: 500, Who: "B"})
@@ -364,7 +366,8 @@ func TestNeo4jOutage(t *testing.T) {
 // query: subjects refuse unsafe modules, label overrides are validated,
 // and a module whose default label is unusable is dead-lettered.
 func TestCraftedNames(t *testing.T) {
-	for _, module := range []string{"Con`tacts", "A B", "X})DETACH DELETE n//", "Ünï", "a.b", "a*"} {
+	for _, module := range []string{"Con`tacts", "A B", "X})DETACH DELETE n//", "Ünï", "a.b",
+		"a*"} {
 		k := events.RecordKey{Source: source, Module: module, ID: "1"}
 		if _, err := k.Subject(); err == nil {
 			t.Errorf("module %q made a subject", module)

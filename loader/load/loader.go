@@ -29,7 +29,8 @@ type Loader struct {
 	metrics *metrics
 	counts  *counter
 	waiter  *waiter
-	// mapper maps record bodies; only the fetch goroutine uses it.
+	// mapper maps record bodies; only the fetch goroutine maps, every
+	// goroutine that settles a chunk hands its maps back.
 	mapper *graph.Mapper
 	// ackWait is the consumer's AckWait: held messages are kept alive
 	// well within it.
@@ -170,6 +171,14 @@ func (l *Loader) commitLoop(ctx, work context.Context, chunks <-chan *chunk,
 	}
 }
 
+// recycle hands a settled chunk's property maps back to the mapper.
+func (l *Loader) recycle(c *chunk) {
+	for _, it := range c.items {
+		l.mapper.Release(it.row.Props)
+		it.row.Props = nil
+	}
+}
+
 // fetchLoop fetches and prepares chunks until ctx ends.
 func (l *Loader) fetchLoop(ctx context.Context, out chan<- *chunk) {
 	bo := l.backoff()
@@ -233,7 +242,8 @@ func (l *Loader) fetch(ctx context.Context, idle bool) ([]jetstream.Msg, error) 
 }
 
 // pull is one Fetch of up to n messages, appended to msgs.
-func (l *Loader) pull(msgs []jetstream.Msg, n int, opt jetstream.FetchOpt) ([]jetstream.Msg, error) {
+func (l *Loader) pull(msgs []jetstream.Msg, n int,
+	opt jetstream.FetchOpt) ([]jetstream.Msg, error) {
 	b, err := l.cons.Fetch(n, opt)
 	if err != nil {
 		return msgs, fmt.Errorf("fetching from consumer %s: %w", l.cfg.Consumer, err)
@@ -258,6 +268,7 @@ func (l *Loader) release(c *chunk) {
 	l.mu.Lock()
 	delete(l.held, c)
 	l.mu.Unlock()
+	l.recycle(c)
 }
 
 func (l *Loader) heldCount() int {

@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/crmgraph/crmgraph/deploy/e2e/loader/seedtest"
+	"github.com/crmgraph/crmgraph/events"
 	"github.com/crmgraph/crmgraph/events/graph"
 	"github.com/crmgraph/crmgraph/events/neo4jtest"
 	"github.com/crmgraph/crmgraph/loader/load"
@@ -141,6 +145,14 @@ func BenchmarkMapSeed(b *testing.B) {
 			m := graph.Mapping{}.NewMapper()
 			return func(body []byte) error { _, err := m.Properties(body); return err }
 		}},
+		{"mapper-released", func() func([]byte) error {
+			m := graph.Mapping{}.NewMapper()
+			return func(body []byte) error {
+				props, err := m.Properties(body)
+				m.Release(props)
+				return err
+			}
+		}},
 		{"mapping", func() func([]byte) error {
 			return func(body []byte) error { _, err := graph.Mapping{}.Properties(body); return err }
 		}},
@@ -161,6 +173,95 @@ func BenchmarkMapSeed(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
+
+// BenchmarkLoaderRSS runs the loader binary over the simulator's dataset
+// at CRMGRAPH_BENCH_SCALE (default 1; 10 is 587,410 records) and reports
+// its peak resident memory and its rate. The rate includes the process
+// start and the wait for the run's marker.
+//
+//	CRMGRAPH_BENCH_SCALE=10 go test ./e2e/loader -run '^$' -bench LoaderRSS \
+//		-benchtime 1x -timeout 60m
+func BenchmarkLoaderRSS(b *testing.B) {
+	scale := 1
+	if s := os.Getenv("CRMGRAPH_BENCH_SCALE"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("CRMGRAPH_BENCH_SCALE=%q: want a positive integer", s)
+		}
+		scale = n
+	}
+	evs := seedtest.Seed(b)
+	if scale > 1 {
+		var err error
+		if evs, err = seedtest.BuildEvents(scale, "seed"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		b.StopTimer()
+		e := seedtest.NewEnv(b)
+		first, last := e.Publish(evs)
+		e.Marker("seed", first, last)
+		b.StartTimer()
+		p := e.StartLoader("", nil)
+		e.Loaded("seed", time.Duration(scale)*5*time.Minute)
+		b.StopTimer()
+		rss, err := p.PeakRSS()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
+		p.Kill()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkIncremental measures what an incremental run costs the loader
+// once the seed dataset is in the graph: 1% of the records (587 updates)
+// and the run's marker are published, and the time until the loaded
+// marker appears is reported, per fetch wait.
+func BenchmarkIncremental(b *testing.B) {
+	evs := seedtest.Seed(b)
+	e := seedtest.NewEnv(b)
+	e.Publish(evs)
+	if err := e.Loader(load.Config{}).Drain(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	run := 0
+	for _, wait := range []time.Duration{25 * time.Millisecond, 100 * time.Millisecond,
+		250 * time.Millisecond} {
+		b.Run(fmt.Sprintf("fetch-wait=%s", wait), func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			l := e.Loader(load.Config{FetchWait: wait})
+			done := make(chan error, 1)
+			go func() { done <- l.Run(ctx) }()
+			defer func() {
+				cancel()
+				if err := <-done; err != nil {
+					b.Error(err)
+				}
+			}()
+			for b.Loop() {
+				b.StopTimer()
+				run++
+				name := fmt.Sprintf("inc%d", run)
+				changed := make([]events.RecordEvent, 0, len(evs)/100)
+				for i := run; i < len(evs); i += 100 {
+					ev := evs[i]
+					ev.Run = name
+					ev.Body = append([]byte(nil), ev.Body...)
+					ev.Hash = name
+					changed = append(changed, ev)
+				}
+				b.StartTimer()
+				first, last := e.Publish(changed)
+				e.Marker(name, first, last)
+				e.Loaded(name, time.Minute)
+			}
 		})
 	}
 }

@@ -62,51 +62,6 @@ func poisons(t *testing.T) []poison {
 	}
 }
 
-// TestPoisonAtScale loads the seed dataset with poison messages among its
-// last records: each poison lands in crm.dlq.loader.<seq> with its reason
-// and is terminated, every other record loads, and the loaded marker
-// counts the dead letters.
-func TestPoisonAtScale(t *testing.T) {
-	evs := seedtest.Seed(t)
-	e := seedtest.NewEnv(t)
-	first, _ := e.Publish(evs)
-	ps := poisons(t)
-	msgs := make([]*nats.Msg, len(ps))
-	for i, p := range ps {
-		msgs[i] = p.msg
-	}
-	_, last := e.PublishMsgs(msgs)
-	e.Marker("seed", first, last)
-
-	e.StartLoader("", nil)
-	m := e.Loaded("seed", 3*time.Minute)
-	want := events.NodeCounts{Created: seedtest.SeedRecords, DeadLetters: len(ps)}
-	if *m.Nodes != want {
-		t.Errorf("loaded counts %+v, want %+v", *m.Nodes, want)
-	}
-	seedtest.CompareGraph(t, e.Driver, evs, first)
-
-	letters := deadLetters(t, e, len(ps))
-	for _, p := range ps {
-		dl, ok := letters[p.msg.Subject]
-		if !ok {
-			t.Errorf("no dead letter for %s", p.msg.Subject)
-			continue
-		}
-		if reason := dl.Headers().Get(events.HeaderDLQReason); !strings.Contains(reason, p.reason) {
-			t.Errorf("dead letter of %s: reason %q, want it to mention %q",
-				p.msg.Subject, reason, p.reason)
-		}
-		if string(dl.Data()) != string(p.msg.Data) {
-			t.Errorf("dead letter of %s lost the original body", p.msg.Subject)
-		}
-	}
-	if info := e.ConsumerInfo(); info.NumAckPending != 0 || info.NumPending != 0 {
-		t.Errorf("consumer: %d pending, %d in flight; poison must be terminated, not retried",
-			info.NumPending, info.NumAckPending)
-	}
-}
-
 // deadLetters reads n of the loader's dead letters, by original subject.
 func deadLetters(t *testing.T, e *seedtest.Env, n int) map[string]jetstream.Msg {
 	t.Helper()
@@ -127,4 +82,25 @@ func deadLetters(t *testing.T, e *seedtest.Env, n int) map[string]jetstream.Msg 
 		out[msg.Headers().Get(events.HeaderDLQSubject)] = msg
 	}
 	return out
+}
+
+// checkDeadLetters reads the loader's dead letters and checks that each
+// poison is there with its reason and its original body.
+func checkDeadLetters(t *testing.T, e *seedtest.Env, ps []poison) {
+	t.Helper()
+	letters := deadLetters(t, e, len(ps))
+	for _, p := range ps {
+		dl, ok := letters[p.msg.Subject]
+		if !ok {
+			t.Errorf("no dead letter for %s", p.msg.Subject)
+			continue
+		}
+		if reason := dl.Headers().Get(events.HeaderDLQReason); !strings.Contains(reason, p.reason) {
+			t.Errorf("dead letter of %s: reason %q, want it to mention %q",
+				p.msg.Subject, reason, p.reason)
+		}
+		if string(dl.Data()) != string(p.msg.Data) {
+			t.Errorf("dead letter of %s lost the original body", p.msg.Subject)
+		}
+	}
 }

@@ -4,7 +4,8 @@
 //	loader replay [--wipe] [--follow]     rebuild the graph from the stream
 //
 // Every setting is a flag and a CRMGRAPH_* environment variable; run
-// `loader run -h` for the list.
+// `loader run -h` for the list. The HTTP address serves /metrics, /health
+// and the Go profiler under /debug/pprof/.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -88,8 +90,11 @@ func run(args []string) error {
 		}
 		return driver.VerifyConnectivity(ctx)
 	}
+	mux := app.Mux(reg, health)
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	go func() {
-		if err := app.Serve(ctx, cfg.HTTPAddr, app.Mux(reg, health), log); err != nil {
+		if err := app.Serve(ctx, cfg.HTTPAddr, mux, log); err != nil {
 			log.Error("http server stopped", "err", err)
 		}
 	}()
