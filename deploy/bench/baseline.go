@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/crmgraph/crmgraph/events/graph"
 	"github.com/crmgraph/crmgraph/extractor/zohosim"
 	loaderw "github.com/crmgraph/crmgraph/loader/neo4jw"
@@ -18,6 +20,8 @@ import (
 type BaselineConfig struct {
 	// ChunkSize is the loader's chunk size: nodes per transaction.
 	ChunkSize int
+	// Writers is the loader's writers: chunks written at once.
+	Writers int
 	// RelBatch and RelParallel are the relinker's writer settings.
 	RelBatch    int
 	RelParallel int
@@ -118,20 +122,15 @@ func (b *Bench) buildMemory(ctx context.Context) (*memory, error) {
 }
 
 // writeMemory writes the nodes in chunks of the loader's size, one
-// transaction each, then the relationships with the relinker's writer.
+// transaction each and as many at once as the loader writes, then the
+// relationships with the relinker's writer.
 func (b *Bench) writeMemory(ctx context.Context, mem *memory, cfg BaselineConfig) error {
 	nw := loaderw.New(b.Driver, "neo4j")
 	if err := nw.Prepare(ctx); err != nil {
 		return err
 	}
-	for start := 0; start < len(mem.nodes); start += cfg.ChunkSize {
-		batch := loaderw.NewBatch()
-		for _, n := range mem.nodes[start:min(start+cfg.ChunkSize, len(mem.nodes))] {
-			batch.Upsert(n.label, n.row)
-		}
-		if _, err := nw.Write(ctx, batch); err != nil {
-			return fmt.Errorf("writing baseline nodes: %w", err)
-		}
+	if err := writeNodes(ctx, nw, mem.nodes, cfg); err != nil {
+		return fmt.Errorf("writing baseline nodes: %w", err)
 	}
 	rw, err := relinkerw.New(b.Driver, relinkerw.Config{Database: "neo4j",
 		BatchSize: cfg.RelBatch, Parallel: cfg.RelParallel})
@@ -146,4 +145,23 @@ func (b *Bench) writeMemory(ctx context.Context, mem *memory, cfg BaselineConfig
 		return fmt.Errorf("baseline: %d relationships found no node to join", n)
 	}
 	return nil
+}
+
+// writeNodes writes rows in chunks of cfg.ChunkSize, cfg.Writers chunks at
+// once, as the loader's writers do.
+func writeNodes(ctx context.Context, w *loaderw.Writer, rows []nodeRow,
+	cfg BaselineConfig) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(cfg.Writers, 1))
+	for start := 0; start < len(rows); start += cfg.ChunkSize {
+		batch := loaderw.NewBatch()
+		for _, n := range rows[start:min(start+cfg.ChunkSize, len(rows))] {
+			batch.Upsert(n.label, n.row)
+		}
+		g.Go(func() error {
+			_, err := w.Write(ctx, batch)
+			return err
+		})
+	}
+	return g.Wait()
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/crmgraph/crmgraph/deploy/stack"
 	"github.com/crmgraph/crmgraph/events"
 	"github.com/crmgraph/crmgraph/events/app"
+	"github.com/crmgraph/crmgraph/loader/load"
+	relinkerw "github.com/crmgraph/crmgraph/relinker/neo4jw"
 )
 
 func main() {
@@ -43,9 +45,14 @@ func run() error {
 	fs.StringVar(&scenarios, "scenarios", "full,noop,incremental,replay,baseline,zoho",
 		"scenarios to run, in this order")
 	fs.StringVar(&edition, "zoho-edition", "enterprise", "edition of the zoho scenario")
-	fs.IntVar(&base.ChunkSize, "chunk", 1000, "the loader's chunk size, for the baseline")
-	fs.IntVar(&base.RelBatch, "rel-batch", 5000, "the relinker's batch size, for the baseline")
-	fs.IntVar(&base.RelParallel, "rel-parallel", 2, "the relinker's parallelism, for the baseline")
+	fs.IntVar(&base.ChunkSize, "chunk", load.DefaultChunkSize,
+		"the loader's chunk size, for the baseline")
+	fs.IntVar(&base.Writers, "writers", load.DefaultWriters,
+		"the loader's writers, for the baseline")
+	fs.IntVar(&base.RelBatch, "rel-batch", relinkerw.DefaultBatchSize,
+		"the relinker's batch size, for the baseline")
+	fs.IntVar(&base.RelParallel, "rel-parallel", relinkerw.DefaultParallel,
+		"the relinker's parallelism, for the baseline")
 	_ = fs.Parse(os.Args[1:])
 
 	log, _ := app.NewLogger(os.Stderr, "text", "info")
