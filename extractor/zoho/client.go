@@ -87,6 +87,10 @@ func (c *Client) Concurrency() int { return c.conc }
 // PerPage reports the page size the client asks for.
 func (c *Client) PerPage() int { return c.cfg.PerPage }
 
+// PageTokenLimit reports how many records one chain of page_token pages
+// reaches (Config.PageTokenLimit).
+func (c *Client) PageTokenLimit() int { return c.cfg.PageTokenLimit }
+
 // Tokens returns the client's token source.
 func (c *Client) Tokens() *TokenSource { return c.tokens }
 
@@ -101,12 +105,13 @@ func (c *Client) Usage() Usage {
 	}
 }
 
-// call is one GET of the API.
+// call is one GET of the API, or one POST when it has a body.
 type call struct {
-	kind    string // modules, fields, records, deleted, users: for hooks
+	kind    string // modules, fields, records, deleted, users, coql: for hooks
 	what    string // what it reads, for errors: "page 3 of Contacts"
 	path    string // below APIVersion, e.g. "/Contacts"
 	query   url.Values
+	body    []byte    // a JSON body to POST, nil for a GET
 	since   time.Time // If-Modified-Since when not zero
 	credits int
 	heavy   bool // counts toward the sub-concurrency limit
@@ -228,9 +233,16 @@ func (c *Client) request(ctx context.Context, cl call, tok *oauth2.Token) (*http
 	if len(cl.query) > 0 {
 		u += "?" + cl.query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	method, body := http.MethodGet, io.Reader(nil)
+	if cl.body != nil {
+		method, body = http.MethodPost, bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, fmt.Errorf("building request for %s: %w", cl.what, err)
+	}
+	if cl.body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Zoho-oauthtoken "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")

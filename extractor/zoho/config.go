@@ -15,6 +15,10 @@ const MaxFields = 50
 // MaxPerPage is the most records Get Records returns in one page.
 const MaxPerPage = 200
 
+// MaxTokenRecords is how many records one chain of page_token pages
+// reaches: Zoho answers PAGINATION_LIMIT_EXCEEDED past them.
+const MaxTokenRecords = 100_000
+
 // SubConcurrency is the most heavy calls (Get Records with sort_by or cvid,
 // COQL, ...) Zoho allows in flight in every edition.
 const SubConcurrency = 10
@@ -72,6 +76,11 @@ type Config struct {
 	// PerPage is the number of records asked for per page, 1 to 200.
 	// Default 200.
 	PerPage int
+	// PageTokenLimit is how many records one chain of page_token pages
+	// reaches before Zoho answers PAGINATION_LIMIT_EXCEEDED: 100,000 (the
+	// default). Reads go on past it with a new chain (keyset.go); tests
+	// lower it together with the simulator's. At least PerPage.
+	PageTokenLimit int
 	// RetryBudget bounds the total time one call may spend being retried.
 	// Default 2m.
 	RetryBudget time.Duration
@@ -93,7 +102,7 @@ type Config struct {
 // safe for concurrent use.
 type Hooks struct {
 	// OnCall is called after every API call with its kind (modules, fields,
-	// records, deleted, users), the HTTP status (0 when no response came)
+	// records, deleted, users, coql), the HTTP status (0 when no response came)
 	// and how long it took.
 	OnCall func(kind string, status int, took time.Duration)
 	// OnRetry is called before a call is retried after wait.
@@ -111,6 +120,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.PerPage == 0 {
 		c.PerPage = MaxPerPage
+	}
+	if c.PageTokenLimit == 0 {
+		c.PageTokenLimit = MaxTokenRecords
 	}
 	if c.RetryBudget == 0 {
 		c.RetryBudget = 2 * time.Minute
@@ -164,6 +176,10 @@ func (c Config) Validate() error {
 	}
 	if c.PerPage < 1 || c.PerPage > MaxPerPage {
 		return fmt.Errorf("per page %d: want 1 to %d: %w", c.PerPage, MaxPerPage, ErrConfig)
+	}
+	if c.PageTokenLimit < c.PerPage {
+		return fmt.Errorf("page token limit %d: want at least the page size, %d: %w",
+			c.PageTokenLimit, c.PerPage, ErrConfig)
 	}
 	if c.RetryBudget < 0 || c.RetryInitial < 0 || c.RetryMax < 0 || c.RefreshBefore < 0 {
 		return fmt.Errorf("retry and refresh durations must not be negative: %w", ErrConfig)

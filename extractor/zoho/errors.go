@@ -20,4 +20,8 @@ var (
 	// ErrMalformed means a response body could not be read as the documented
 	// JSON shape (or a record came without an id).
 	ErrMalformed = errors.New("malformed zoho response")
+	// ErrPageLimit means a read could not go on past the records one chain
+	// of page_token pages reaches: more of them than that share one
+	// Modified_Time, or the module has no Modified_Time to order by.
+	ErrPageLimit = errors.New("zoho page token limit reached")
 )

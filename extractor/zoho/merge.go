@@ -93,6 +93,9 @@ func (m *merger) add(gi int, recs []Record) {
 			m.order = append(m.order, id)
 			continue
 		}
+		if p.have&bit != 0 {
+			continue // this group's read went on past the page token limit
+		}
 		p.rec.Members = append(p.rec.Members, r.Members...)
 		p.have |= bit
 	}

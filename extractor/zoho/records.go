@@ -35,7 +35,9 @@ type RecordQuery struct {
 	// Ordered reads the records in ascending Modified_Time order
 	// (sort_by=Modified_Time), a heavy call under Zoho's sub-concurrency
 	// limit. A record modified while the module is read moves to the end of
-	// that order, so an ordered read to the end misses none.
+	// that order, so an ordered read to the end misses none. An ordered
+	// read goes on past the page token limit at no extra cost (keyset.go);
+	// a read in Zoho's default order that reaches it is read again ordered.
 	Ordered bool
 	// Until, when not zero, ends an ordered read after the records modified
 	// at or before it: with Since it reads one slice of a module, so that
@@ -128,28 +130,6 @@ func (c *Client) Records(ctx context.Context, q RecordQuery,
 	return c.complete(ctx, q, groups, m, fn, st)
 }
 
-// feed reads field group gi of n into out, page by page, stopping after
-// Until in an ordered read.
-func (c *Client) feed(ctx context.Context, q RecordQuery, fields []string, gi, n int,
-	out chan<- []Record) error {
-	l := q.lister(fields)
-	if n > 1 {
-		l.name = fmt.Sprintf("%s (field group %d of %d)", q.Module, gi+1, n)
-	}
-	return c.list(ctx, l, func(_ int, recs []Record) error {
-		recs, past := q.cut(recs)
-		select {
-		case out <- recs:
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		}
-		if past {
-			return errStop
-		}
-		return nil
-	})
-}
-
 // complete asks by id for the fields that some group did not return and
 // delivers the records that are then complete, as one last page.
 func (c *Client) complete(ctx context.Context, q RecordQuery, groups [][]string, m *merger,
@@ -192,7 +172,7 @@ func (q RecordQuery) lister(fields []string) lister {
 	} else {
 		l.head = q.Pages
 	}
-	if q.Ordered || !q.Until.IsZero() {
+	if q.ordered() {
 		query.Set("sort_by", modifiedTime)
 		query.Set("sort_order", "asc")
 		l.heavy = true
@@ -203,11 +183,15 @@ func (q RecordQuery) lister(fields []string) lister {
 // modifiedTime is the field ordered reads sort and stop on.
 const modifiedTime = "Modified_Time"
 
+// ordered reports whether the query reads in ascending Modified_Time order.
+func (q RecordQuery) ordered() bool { return q.Ordered || !q.Until.IsZero() }
+
 // Groups returns the field groups the query is read in: at most MaxFields
-// fields each. A read bounded by Until has Modified_Time in every group, so
-// that each group can tell where to stop.
+// fields each. An ordered read has Modified_Time in every group, so that
+// each group can tell where to stop and where to go on past the page token
+// limit (keyset.go).
 func (q RecordQuery) Groups() [][]string {
-	if q.Until.IsZero() {
+	if !q.ordered() {
 		return FieldGroups(q.Fields, MaxFields)
 	}
 	others := slices.DeleteFunc(slices.Clone(q.Fields), func(f string) bool {

@@ -40,6 +40,10 @@ type Config struct {
 	CreditsPerDay int
 	// PageTokenTTL is how long a page_token stays valid. Default 24 hours.
 	PageTokenTTL time.Duration
+	// PageTokenLimit is how many records one page_token walk reaches: a token to a
+	// page after that many answers PAGINATION_LIMIT_EXCEEDED. Default 100,000, Zoho's
+	// limit; tests lower it to cross the limit with a small dataset.
+	PageTokenLimit int
 
 	// APIDomain is the api_domain the token endpoint returns. Default: the scheme and
 	// host the token request came to, so one address serves accounts and API.
@@ -104,6 +108,7 @@ func (c Config) withDefaults() Config {
 	c.RefreshWindow = cmpOr(c.RefreshWindow, 10*time.Minute)
 	c.Offset = cmpOr(c.Offset, "+05:30")
 	c.PageTokenTTL = cmpOr(c.PageTokenTTL, 24*time.Hour)
+	c.PageTokenLimit = cmpOr(c.PageTokenLimit, maxTokenRecords)
 	c.Addr = cmpOr(c.Addr, "127.0.0.1:0")
 	if c.Now == nil {
 		c.Now = time.Now
@@ -141,6 +146,10 @@ func (c Config) validate() error {
 	}
 	if c.Scale > 500 {
 		return fmt.Errorf("%w: Scale %d: want 1 to 500", ErrInvalidConfig, c.Scale)
+	}
+	if c.PageTokenLimit < 1 {
+		return fmt.Errorf("%w: PageTokenLimit %d: want 1 or more (default 100,000)",
+			ErrInvalidConfig, c.PageTokenLimit)
 	}
 	if c.TokenTTL < time.Second || c.PageTokenTTL < time.Second {
 		return fmt.Errorf("%w: TokenTTL and PageTokenTTL must be at least 1s", ErrInvalidConfig)

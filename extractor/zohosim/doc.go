@@ -122,7 +122,8 @@
 //   - Get Records: fields required (REQUIRED_PARAM_MISSING) and at most 50
 //     (LIMIT_EXCEEDED); per_page 1 to 200 (default 200); page only while
 //     page x per_page <= 2,000 (DISCRETE_PAGINATION_LIMIT_EXCEEDED); page_token from
-//     info.next_page_token up to 100,000 records (PAGINATION_LIMIT_EXCEEDED), expiring
+//     info.next_page_token up to 100,000 records (PAGINATION_LIMIT_EXCEEDED; lowered by
+//     Config.PageTokenLimit for tests), expiring
 //     after PageTokenTTL (EXPIRED_VALUE), bound to module, fields, per_page, sort,
 //     If-Modified-Since, converted, approved and cvid (TOKEN_BOUND_DATA_MISMATCH);
 //     page with page_token, or cvid with sort_by: AMBIGUITY_DURING_PROCESSING.

@@ -14,7 +14,7 @@ const (
 	maxFields       = 50      // API names in one fields parameter
 	maxPerPage      = 200     // records per page
 	maxDiscrete     = 2000    // records reachable with page
-	maxTokenRecords = 100_000 // records reachable with page_token
+	maxTokenRecords = 100_000 // records reachable with page_token (Config.PageTokenLimit)
 	maxIDs          = 100     // ids in one ids parameter
 )
 

@@ -146,7 +146,7 @@ func (s *Sim) openToken(raw string, bind uint64) (pageToken, *apiError) {
 	if tok.bind != bind {
 		return tok, errTokenMismatch()
 	}
-	if tok.cur.served >= maxTokenRecords {
+	if int(tok.cur.served) >= s.cfg.PageTokenLimit {
 		return tok, errPaginationLimit()
 	}
 	return tok, nil

@@ -32,6 +32,11 @@ type Config struct {
 	Workers int
 	// Who names this process in markers and leases. Default host:pid.
 	Who string
+	// NoProbe skips learning, by COQL, the sizes and times of the modules
+	// the stream holds nothing of before a full run (probe.go); they are
+	// then read as one chain each. Probing needs the ZohoCRM.coql.READ
+	// scope, and goes without it.
+	NoProbe bool
 }
 
 func (c *Config) setDefaults() {

@@ -34,6 +34,11 @@ type moduleResult struct {
 	full   bool
 	slices []span // how the module is read: one span, or slices side by side
 	schema bool   // the schema was published
+	// times are the Modified_Times of the module's records, in Unix
+	// seconds and ascending order, as Zoho told them before the read
+	// (probe.go); probed reports that it did.
+	times  []int64
+	probed bool
 
 	mu sync.Mutex // guards the fields below while slices are read
 	// seen holds what was read of each record, so that a record returned
@@ -80,6 +85,7 @@ func (x *Run) readModules(ctx context.Context) (map[string]*moduleResult, error)
 		return nil, err
 	}
 	order := x.sliceModules(ms)
+	x.orderLarge(ms)
 
 	// The longest chains of pages start first, so that they are first in
 	// line for the concurrency slots.
@@ -151,6 +157,9 @@ func (x *Run) describe(ctx context.Context, m *moduleResult) error {
 		m.since = mark.Time.Add(-r.cfg.Overlap)
 	}
 	m.slices = []span{{since: m.since}}
+	if x.shouldProbe(m) {
+		return x.probe(ctx, m)
+	}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmgraph/crmgraph/events"
@@ -30,6 +31,9 @@ type Run struct {
 	readStart time.Time       // when reading began
 	index     index.Reader    // what the stream holds per record
 	snap      *index.Snapshot // the whole source, for full runs
+	// probeDenied is set when Zoho refused a probe for want of permission
+	// (probe.go), so that no other module is probed.
+	probeDenied atomic.Bool
 
 	// ID is the run id, as in crm.run.<source>.<run>.<stage>.
 	ID string

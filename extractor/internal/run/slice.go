@@ -13,8 +13,9 @@ import (
 // before. With Zoho-like latency the largest module would then set the
 // length of a full run, however many calls Zoho allows at once. A full run
 // therefore cuts the largest modules into slices of Modified_Time, at the
-// quantiles of the times the stream holds from the last run, and reads the
-// slices side by side: each but the last in ascending Modified_Time order
+// quantiles of the times the stream holds from the last run (or, before the
+// first, the times Zoho tells: probe.go), and reads the slices side by
+// side: each but the last in ascending Modified_Time order
 // (sort_by, a heavy call under Zoho's sub-concurrency limit) up to its
 // bound; the last, which has no upper bound, in Zoho's default order. A
 // record modified while its module is read may escape every slice; the
@@ -53,8 +54,9 @@ func (s moduleSize) calls(n int) (all, heavy int) {
 }
 
 // sliceModules decides how each module is read, and returns the modules
-// longest chain of pages first. Only full runs with an index slice: the
-// index tells the modules' sizes and their times.
+// longest chain of pages first. Only full runs slice: the index, or the
+// probe of a module the index does not hold, tells the modules' sizes and
+// their times.
 func (x *Run) sliceModules(ms map[string]*moduleResult) []*moduleResult {
 	order := slices.SortedFunc(maps.Values(ms), func(a, b *moduleResult) int {
 		return cmp.Compare(a.name, b.name)
@@ -77,7 +79,7 @@ func (x *Run) sliceModules(ms map[string]*moduleResult) []*moduleResult {
 	}
 	_, parts := estimate(sizes, bestK, conc, heavySlots)
 	for i, s := range sizes[:bestK] {
-		cuts := x.snap.Quantiles(s.m.name, parts[i])
+		cuts := x.quantiles(s.m, parts[i])
 		if len(cuts) == 0 {
 			continue
 		}
@@ -103,7 +105,7 @@ func (x *Run) sizes(ms map[string]*moduleResult) []moduleSize {
 		names := apiNames(m.fields)
 		bounded := zoho.RecordQuery{Fields: names, Until: x.Started}
 		sizes = append(sizes, moduleSize{m: m,
-			pages:         max(1, ceilDiv(x.snap.LiveCount(m.name), perPage)),
+			pages:         max(1, ceilDiv(x.liveCount(m), perPage)),
 			groups:        len(zoho.FieldGroups(names, zoho.MaxFields)),
 			orderedGroups: len(bounded.Groups()),
 			sliceable:     m.modified,
