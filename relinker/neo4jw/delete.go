@@ -47,7 +47,7 @@ func (e Existing) Is(r Rel) bool {
 	return false
 }
 
-const deleteQuery = "UNWIND $ids AS id\n" +
+const deleteQuery = stable + "UNWIND $ids AS id\n" +
 	"MATCH ()-[r]->() WHERE elementId(r) = id AND r." + PropField + " IS NOT NULL\n" +
 	"DELETE r"
 

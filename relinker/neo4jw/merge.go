@@ -27,12 +27,8 @@ type MergeResult struct {
 // verb is how a batch writes its relationships.
 type verb string
 
-const (
-	// merge creates a relationship only when an equal one is not there.
-	merge verb = "MERGE"
-	// create creates it without looking: for rows known to be absent.
-	create verb = "CREATE"
-)
+// merge creates a relationship only when an equal one is not there.
+const merge verb = "MERGE"
 
 // writeQuery returns the fixed statement of one (start label, type, end
 // label). Labels and type are validated before they reach Cypher text.
@@ -42,7 +38,7 @@ func writeQuery(v verb, from, typ, to string) (string, error) {
 			return "", fmt.Errorf("name %q: %w", n, graph.ErrBadName)
 		}
 	}
-	return "UNWIND $rows AS row\n" +
+	return stable + "UNWIND $rows AS row\n" +
 		"MATCH (a:" + graph.Quote(from) + " {id: row.f})\n" +
 		"MATCH (b:" + graph.Quote(to) + " {id: row.t})\n" +
 		string(v) + " (a)-[r:" + graph.Quote(typ) + " {" + PropField + ": $field, " +
@@ -53,7 +49,7 @@ func writeQuery(v verb, from, typ, to string) (string, error) {
 // missingQuery finds the rows of a batch whose start or end node is not in
 // the graph.
 func missingQuery(from, to string) string {
-	return "UNWIND range(0, size($rows) - 1) AS i\n" +
+	return stable + "UNWIND range(0, size($rows) - 1) AS i\n" +
 		"WITH i, $rows[i] AS row\n" +
 		"OPTIONAL MATCH (a:" + graph.Quote(from) + " {id: row.f})\n" +
 		"OPTIONAL MATCH (b:" + graph.Quote(to) + " {id: row.t})\n" +
@@ -66,15 +62,6 @@ func missingQuery(from, to string) string {
 // never create a node.
 func (w *Writer) Merge(ctx context.Context, source string, rels []Rel) (MergeResult, error) {
 	return w.write(ctx, merge, source, rels)
-}
-
-// Create writes rels of source that the caller knows are absent (it read
-// the start nodes' relationships just before), without the per-row check
-// MERGE makes, which halves the cost of a write. A relationship created
-// twice by a race with another writer is a duplicate that the next diff
-// of its start node removes. Missing nodes are reported as by Merge.
-func (w *Writer) Create(ctx context.Context, source string, rels []Rel) (MergeResult, error) {
-	return w.write(ctx, create, source, rels)
 }
 
 func (w *Writer) write(ctx context.Context, v verb, source string,

@@ -12,30 +12,53 @@ import (
 // readChunk bounds the ids one read statement takes.
 const readChunk = 20000
 
+// stable prefixes every statement: its plan is kept when the graph's
+// statistics change (a first load takes relationship counts from zero to
+// tens of thousands), so a run never waits for a statement to be planned
+// again. Every statement has one sensible plan (unique index seeks on id,
+// element id seeks), whatever the statistics.
+const stable = "CYPHER replan=skip\n"
+
 const relColumns = "a.id AS f, r." + PropField + " AS k, type(r) AS t, labels(b) AS bl, " +
 	"b.id AS bt, elementId(r) AS e"
 
-// Outgoing returns the relinker's relationships of source that start at
-// the nodes of label with the given ids.
-func (w *Writer) Outgoing(ctx context.Context, source, label string,
-	ids []string) ([]Existing, error) {
+// Nodes holds the element ids of nodes found in the graph, by NodeKey.
+type Nodes map[string]string
+
+// NodeKey returns the key of the node of label with id in Nodes.
+func NodeKey(label, id string) string { return label + "\x00" + id }
+
+// Lookup finds the nodes of label with the given ids and adds their
+// element ids to found. For the ids in starts, it also returns the
+// relinker's relationships of source that start at them. One statement
+// text serves every call for a label, whichever ids are asked.
+func (w *Writer) Lookup(ctx context.Context, source, label string, ids []string,
+	starts map[string]bool, found Nodes) ([]Existing, error) {
 	if !graph.ValidName(label) {
 		return nil, fmt.Errorf("label %q: %w", label, graph.ErrBadName)
 	}
-	q := "UNWIND $ids AS id\n" +
-		"MATCH (a:" + graph.Quote(label) + " {id: id})-[r]->(b)\n" +
-		"WHERE r." + PropField + " IS NOT NULL AND r." + PropSource + " = $source\n" +
-		"RETURN " + relColumns
+	q := stable + "UNWIND $rows AS row\n" +
+		"MATCH (a:" + graph.Quote(label) + " {id: row.id})\n" +
+		"OPTIONAL MATCH (a)-[r]->(b)\n" +
+		"WHERE row.s AND r." + PropField + " IS NOT NULL AND r." + PropSource + " = $source\n" +
+		"RETURN " + relColumns + ", elementId(a) AS n"
 	var out []Existing
 	for start := 0; start < len(ids); start += readChunk {
 		chunk := ids[start:min(start+readChunk, len(ids))]
-		err := w.read(ctx, q, map[string]any{"ids": toAny(chunk), "source": source},
+		rows := make([]any, len(chunk))
+		for i, id := range chunk {
+			rows[i] = map[string]any{"id": id, "s": starts[id]}
+		}
+		err := w.read(ctx, q, map[string]any{"rows": rows, "source": source},
 			func(v []any) {
-				out = append(out, existing(label, v))
+				id, _ := v[0].(string)
+				found[NodeKey(label, id)], _ = v[6].(string)
+				if v[5] != nil {
+					out = append(out, existing(label, v))
+				}
 			})
 		if err != nil {
-			return nil, fmt.Errorf("reading relationships of %d %s nodes: %w",
-				len(chunk), label, err)
+			return nil, fmt.Errorf("looking up %d %s nodes: %w", len(chunk), label, err)
 		}
 	}
 	return out, nil
@@ -44,7 +67,7 @@ func (w *Writer) Outgoing(ctx context.Context, source, label string,
 // All calls fn for every relinker relationship of source, with the first
 // label of its start node.
 func (w *Writer) All(ctx context.Context, source string, fn func(Existing)) error {
-	q := "MATCH (a)-[r]->(b)\n" +
+	q := stable + "MATCH (a)-[r]->(b)\n" +
 		"WHERE r." + PropField + " IS NOT NULL AND r." + PropSource + " = $source\n" +
 		"RETURN " + relColumns + ", labels(a)[0] AS al"
 	err := w.read(ctx, q, map[string]any{"source": source}, func(v []any) {
@@ -60,7 +83,7 @@ func (w *Writer) All(ctx context.Context, source string, fn func(Existing)) erro
 // Any reports whether the graph holds any relinker relationship of
 // source. When it holds none, a run need not read what exists.
 func (w *Writer) Any(ctx context.Context, source string) (bool, error) {
-	q := "MATCH ()-[r]->() WHERE r." + PropField + " IS NOT NULL AND r." + PropSource +
+	q := stable + "MATCH ()-[r]->() WHERE r." + PropField + " IS NOT NULL AND r." + PropSource +
 		" = $source RETURN 1 LIMIT 1"
 	found := false
 	err := w.read(ctx, q, map[string]any{"source": source}, func([]any) { found = true })
@@ -75,7 +98,7 @@ func (w *Writer) Nodes(ctx context.Context, label string, ids []string) (map[str
 	if !graph.ValidName(label) {
 		return nil, fmt.Errorf("label %q: %w", label, graph.ErrBadName)
 	}
-	q := "UNWIND $ids AS id MATCH (n:" + graph.Quote(label) + " {id: id}) RETURN n.id"
+	q := stable + "UNWIND $ids AS id MATCH (n:" + graph.Quote(label) + " {id: id}) RETURN n.id"
 	found := make(map[string]bool)
 	for start := 0; start < len(ids); start += readChunk {
 		chunk := ids[start:min(start+readChunk, len(ids))]

@@ -3,6 +3,7 @@ package relink
 import (
 	"cmp"
 	"context"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -187,7 +188,7 @@ func (p *pass) write(ctx context.Context, c *chunk) error {
 			return err
 		}
 	}
-	have, err := p.outgoing(ctx, c.upserts)
+	have, nodes, err := p.lookup(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -228,7 +229,7 @@ func (p *pass) write(ctx context.Context, c *chunk) error {
 	if err != nil {
 		return err
 	}
-	res, err := p.r.writer.Create(ctx, p.source, create)
+	res, err := p.r.writer.CreateAt(ctx, p.source, create, nodes)
 	if err != nil {
 		return err
 	}
@@ -257,18 +258,34 @@ func (p *pass) write(ctx context.Context, c *chunk) error {
 	return nil
 }
 
-// outgoing reads the relationships that start at the upserted records'
-// nodes, by label and id.
-func (p *pass) outgoing(ctx context.Context,
-	upserts []upsert) (map[string][]neo4jw.Existing, error) {
-	have := make(map[string][]neo4jw.Existing)
-	if !p.existing {
-		return have, nil
-	}
+// lookup finds the nodes of a chunk's records and of the ends of their
+// links, with one statement per label, and reads the relationships that
+// start at the records' nodes (unless the graph holds none of the
+// source's).
+func (p *pass) lookup(ctx context.Context,
+	c *chunk) (map[string][]neo4jw.Existing, neo4jw.Nodes, error) {
 	byLabel := make(map[string][]string)
-	for _, u := range upserts {
-		byLabel[u.label] = append(byLabel[u.label], u.id)
+	starts := make(map[string]map[string]bool)
+	seen := make(map[string]bool)
+	add := func(label, id string) {
+		if key := neo4jw.NodeKey(label, id); !seen[key] {
+			seen[key] = true
+			byLabel[label] = append(byLabel[label], id)
+		}
 	}
+	for _, u := range c.upserts {
+		add(u.label, u.id)
+		if p.existing {
+			if starts[u.label] == nil {
+				starts[u.label] = make(map[string]bool)
+			}
+			starts[u.label][u.id] = true
+		}
+	}
+	for _, l := range c.links {
+		add(l.ToLabel, l.ToID)
+	}
+
 	// Reads take no locks: the labels are read at the same time, which
 	// matters for small runs that touch many modules.
 	var (
@@ -276,18 +293,22 @@ func (p *pass) outgoing(ctx context.Context,
 		wg    sync.WaitGroup
 		first error
 		slots = make(chan struct{}, outgoingReaders)
+		have  = make(map[string][]neo4jw.Existing)
+		nodes = make(neo4jw.Nodes, len(seen))
 	)
 	for label, ids := range byLabel {
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			rels, err := p.r.writer.Outgoing(ctx, p.source, label, ids)
+			found := make(neo4jw.Nodes, len(ids))
+			rels, err := p.r.writer.Lookup(ctx, p.source, label, ids, starts[label], found)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				first = cmp.Or(first, err)
 				return
 			}
+			maps.Copy(nodes, found)
 			for _, e := range rels {
 				key := label + "\x00" + e.FromID
 				have[key] = append(have[key], e)
@@ -295,10 +316,11 @@ func (p *pass) outgoing(ctx context.Context,
 		})
 	}
 	wg.Wait()
-	return have, first
+	return have, nodes, first
 }
 
-// outgoingReaders bounds the concurrent reads of existing relationships.
+// outgoingReaders bounds the concurrent lookups of nodes and existing
+// relationships.
 const outgoingReaders = 4
 
 // match returns the index of the first relationship of old not yet kept

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http/pprof"
 	"slices"
 	"sync"
 
@@ -20,7 +21,8 @@ import (
 	"github.com/crmgraph/crmgraph/relinker/relink"
 )
 
-// run handles loaded markers until ctx ends, serving /metrics and health.
+// run handles loaded markers until ctx ends, serving /metrics, health and
+// the Go profiler under /debug/pprof/.
 func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	reg := app.NewRegistry()
 	s, err := open(ctx, cfg, log, reg)
@@ -42,10 +44,13 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	mux := app.Mux(reg, health)
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	var wg sync.WaitGroup
 	var httpErr error
 	wg.Go(func() {
-		if httpErr = app.Serve(ctx, cfg.HTTPAddr, app.Mux(reg, health), log); httpErr != nil {
+		if httpErr = app.Serve(ctx, cfg.HTTPAddr, mux, log); httpErr != nil {
 			cancel()
 		}
 	})
