@@ -54,14 +54,43 @@ func (b *Bench) wipeGraph(ctx context.Context) error {
 	return nil
 }
 
-// startStages starts a loader and a relinker.
-func (b *Bench) startStages() error {
+// startStages starts a loader and a relinker and waits until both are
+// ready, so that no scenario times their start.
+func (b *Bench) startStages(ctx context.Context) error {
 	var err error
 	if b.loader, err = b.P.StartStage("loader", "127.0.0.1:0"); err != nil {
 		return err
 	}
-	b.relinker, err = b.P.StartStage("relinker", "127.0.0.1:0")
-	return err
+	if b.relinker, err = b.P.StartStage("relinker", "127.0.0.1:0"); err != nil {
+		return err
+	}
+	return b.waitReady(ctx, time.Minute)
+}
+
+// waitReady waits until the loader's and the relinker's consumers each
+// have a pull request waiting: the stages have set up the stream and their
+// consumers and are asking for work.
+func (b *Bench) waitReady(ctx context.Context, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for _, name := range []string{events.ConsumerLoader, events.ConsumerRelinker} {
+		for {
+			c, err := b.JS.Consumer(ctx, events.StreamName, name)
+			if err == nil {
+				var info *jetstream.ConsumerInfo
+				if info, err = c.Info(ctx); err == nil && info.NumWaiting > 0 {
+					break
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for the %s stage to ask for work: %w (last: %v)",
+					name, ctx.Err(), err)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 // stopStages stops the loader and the relinker and returns their peak

@@ -18,7 +18,7 @@ func (b *Bench) Full(ctx context.Context) (*Result, error) {
 		if err := b.reset(ctx); err != nil {
 			return nil, err
 		}
-		if err := b.startStages(); err != nil {
+		if err := b.startStages(ctx); err != nil {
 			return nil, err
 		}
 		s, err := b.syncOnce(ctx, events.ModeFull)
@@ -28,9 +28,9 @@ func (b *Bench) Full(ctx context.Context) (*Result, error) {
 		b.record(r, s)
 		seconds = append(seconds, s.seconds)
 		b.Log.Info("full sync", "run", i+1, "seconds", s.seconds)
-		if i < b.Runs-1 {
-			b.stopStagesInto(r)
-		}
+		// Stopped after every run, the last too, so that the next scenario's
+		// stages start afresh and report their own peak memory.
+		b.stopStagesInto(r)
 	}
 	r.summarize(seconds)
 	return r, nil
@@ -55,7 +55,7 @@ func (b *Bench) repeatSync(ctx context.Context, name string, mode events.Mode,
 	before func() error) (*Result, error) {
 	r := &Result{Scenario: name, Scale: b.Scale}
 	if b.loader == nil {
-		if err := b.startStages(); err != nil {
+		if err := b.startStages(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -169,7 +169,7 @@ func (b *Bench) Zoho(ctx context.Context, edition string, concurrency int,
 		if err := b.reset(ctx); err != nil {
 			return nil, err
 		}
-		if err := b.startStages(); err != nil {
+		if err := b.startStages(ctx); err != nil {
 			return nil, err
 		}
 		s, err := b.syncOnce(ctx, events.ModeFull)

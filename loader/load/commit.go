@@ -43,6 +43,9 @@ func (l *Loader) commit(ctx, work context.Context, c *chunk) error {
 		l.metrics.records.WithLabelValues(it.module, string(it.op)).Inc()
 	}
 	l.committed.Add(int64(records))
+	if l.waiter.count() > 0 {
+		l.waiter.wake() // the acks may have moved the ack floor past a run
+	}
 	l.metrics.chunks.Inc()
 	t := res.Total
 	l.metrics.nodes.WithLabelValues("created").Add(float64(t.Created))

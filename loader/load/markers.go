@@ -62,11 +62,17 @@ func (w *waiter) add(msg jetstream.Msg, seq uint64) error {
 	w.pending = append(w.pending, &pendingMarker{msg: msg, seq: seq, marker: m,
 		since: now, progress: now})
 	w.mu.Unlock()
+	w.wake()
+	return nil
+}
+
+// wake makes the waiter read the ack floor now rather than at its next
+// tick: a marker arrived, or a chunk was acknowledged.
+func (w *waiter) wake() {
 	select {
 	case w.kick <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // count reports how many markers wait.
