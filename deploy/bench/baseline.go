@@ -58,11 +58,16 @@ func (b *Bench) Baseline(ctx context.Context, cfg BaselineConfig) (*Result, erro
 		if err := b.wipeGraph(ctx); err != nil {
 			return nil, err
 		}
-		start := time.Now()
-		if err := b.writeMemory(ctx, mem, cfg); err != nil {
+		start, cpu0 := time.Now(), b.neo4jCPU()
+		nodeSeconds, err := b.writeMemory(ctx, mem, cfg)
+		if err != nil {
 			return nil, err
 		}
 		seconds = append(seconds, time.Since(start).Seconds())
+		// The split of the last run, to compare with a full sync's stages.
+		r.Extra = map[string]float64{"node_seconds": nodeSeconds,
+			"relationship_seconds": seconds[len(seconds)-1] - nodeSeconds}
+		r.cpu("neo4j", b.neo4jCPU()-cpu0)
 		b.Log.Info("baseline", "run", i+1, "seconds", seconds[len(seconds)-1])
 	}
 	r.summarize(seconds)
@@ -124,27 +129,31 @@ func (b *Bench) buildMemory(ctx context.Context) (*memory, error) {
 // writeMemory writes the nodes in chunks of the loader's size, one
 // transaction each and as many at once as the loader writes, then the
 // relationships with the relinker's writer.
-func (b *Bench) writeMemory(ctx context.Context, mem *memory, cfg BaselineConfig) error {
+// It returns the seconds the nodes took.
+func (b *Bench) writeMemory(ctx context.Context, mem *memory, cfg BaselineConfig) (float64,
+	error) {
+	start := time.Now()
 	nw := loaderw.New(b.Driver, "neo4j")
 	if err := nw.Prepare(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	if err := writeNodes(ctx, nw, mem.nodes, cfg); err != nil {
-		return fmt.Errorf("writing baseline nodes: %w", err)
+		return 0, fmt.Errorf("writing baseline nodes: %w", err)
 	}
+	nodeSeconds := time.Since(start).Seconds()
 	rw, err := relinkerw.New(b.Driver, relinkerw.Config{Database: "neo4j",
 		BatchSize: cfg.RelBatch, Parallel: cfg.RelParallel})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	res, err := rw.Create(ctx, b.P.Source, mem.rels)
 	if err != nil {
-		return fmt.Errorf("writing baseline relationships: %w", err)
+		return 0, fmt.Errorf("writing baseline relationships: %w", err)
 	}
 	if n := len(res.MissingEnd) + len(res.MissingStart); n > 0 {
-		return fmt.Errorf("baseline: %d relationships found no node to join", n)
+		return 0, fmt.Errorf("baseline: %d relationships found no node to join", n)
 	}
-	return nil
+	return nodeSeconds, nil
 }
 
 // writeNodes writes rows in chunks of cfg.ChunkSize, cfg.Writers chunks at

@@ -25,6 +25,9 @@ type Bench struct {
 	Scale int
 	// Runs is how many times each scenario runs.
 	Runs int
+	// Neo4jPID is the Neo4j server's process, whose CPU time the results
+	// report; 0 when unknown (a remote server).
+	Neo4jPID int
 
 	loader, relinker *stack.Proc
 }
@@ -93,19 +96,31 @@ func (b *Bench) waitReady(ctx context.Context, limit time.Duration) error {
 	return nil
 }
 
-// stopStages stops the loader and the relinker and returns their peak
-// memory.
-func (b *Bench) stopStages() (loaderMB, relinkerMB float64) {
-	if b.loader != nil {
-		_ = b.loader.Stop(30 * time.Second)
-		loaderMB = b.loader.PeakRSSMB()
-	}
-	if b.relinker != nil {
-		_ = b.relinker.Stop(30 * time.Second)
-		relinkerMB = b.relinker.PeakRSSMB()
+// stopStages stops the loader and the relinker and returns them, stopped.
+func (b *Bench) stopStages() []*stack.Proc {
+	var stopped []*stack.Proc
+	for _, p := range []*stack.Proc{b.loader, b.relinker} {
+		if p != nil {
+			_ = p.Stop(30 * time.Second)
+			stopped = append(stopped, p)
+		}
 	}
 	b.loader, b.relinker = nil, nil
-	return loaderMB, relinkerMB
+	return stopped
+}
+
+// neo4jCPU returns the CPU seconds the Neo4j server has used so far, 0
+// when its process is unknown.
+func (b *Bench) neo4jCPU() float64 {
+	if b.Neo4jPID == 0 {
+		return 0
+	}
+	s, err := stack.CPUSecondsOf(b.Neo4jPID)
+	if err != nil {
+		b.Log.Warn("reading Neo4j's CPU time", "pid", b.Neo4jPID, "error", err)
+		return 0
+	}
+	return s
 }
 
 // sync is one extractor run followed to its linked marker.
@@ -115,13 +130,15 @@ type sync struct {
 	loaded     *events.Marker
 	linked     *events.Marker
 	extractMB  float64
+	extractCPU float64 // the extractor's CPU seconds
+	neo4jCPU   float64 // Neo4j's CPU seconds during the sync
 	graphWrite int
 }
 
 // syncOnce runs the extractor and waits for the run's linked marker; the
 // time runs from the extractor's start to the moment the marker is seen.
 func (b *Bench) syncOnce(ctx context.Context, mode events.Mode) (*sync, error) {
-	start := time.Now()
+	start, cpu0 := time.Now(), b.neo4jCPU()
 	extracted, proc, err := b.P.Extract(ctx, mode)
 	if err != nil {
 		return nil, err
@@ -131,7 +148,8 @@ func (b *Bench) syncOnce(ctx context.Context, mode events.Mode) (*sync, error) {
 		return nil, err
 	}
 	s := &sync{seconds: time.Since(start).Seconds(), extracted: extracted, loaded: loaded,
-		linked: linked, extractMB: proc.PeakRSSMB()}
+		linked: linked, extractMB: proc.PeakRSSMB(), extractCPU: proc.CPUSeconds(),
+		neo4jCPU: b.neo4jCPU() - cpu0}
 	if n := loaded.Nodes; n != nil {
 		s.graphWrite += n.Created + n.Updated + n.Deleted
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -22,6 +23,8 @@ type Proc struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error // set before done is closed
+	// peakKiB is the highest VmHWM read while the process ran.
+	peakKiB atomic.Int64
 }
 
 // Start starts bin with args and the extra environment env (KEY=VALUE, on
@@ -50,7 +53,29 @@ func Start(name, bin string, args, env []string, logDir string) (*Proc, error) {
 		f.Close()
 		close(p.done)
 	}()
+	go p.watchPeak()
 	return p, nil
+}
+
+// peakEvery is how often a running process's peak memory is read.
+const peakEvery = 50 * time.Millisecond
+
+// watchPeak reads the process's VmHWM until it exits. VmHWM only grows, so
+// the last reading misses at most what the process grew in its final
+// peakEvery. The kernel's rusage after exit cannot be used instead: it
+// counts the parent's memory at the fork (ru_maxrss survives exec), so a
+// large parent shows as every child's peak.
+func (p *Proc) watchPeak() {
+	t := time.NewTicker(peakEvery)
+	defer t.Stop()
+	for {
+		p.readPeak()
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Pid returns the process id.
@@ -102,22 +127,66 @@ func (p *Proc) Kill() {
 	<-p.done
 }
 
-// PeakRSSMB returns the process's peak resident memory in MiB: from the
-// kernel's rusage once it has exited, from /proc (VmHWM) while it runs.
+// PeakRSSMB returns the process's peak resident memory in MiB, as read
+// from /proc while it ran.
 func (p *Proc) PeakRSSMB() float64 {
 	select {
 	case <-p.done:
-		if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			return float64(ru.Maxrss) / 1024 // Linux reports KiB
-		}
-		return 0
 	default:
+		p.readPeak()
 	}
+	return float64(p.peakKiB.Load()) / 1024
+}
+
+// readPeak raises peakKiB to the process's VmHWM.
+func (p *Proc) readPeak() {
 	kib, err := vmHWM(p.Pid())
 	if err != nil {
+		return // exited, or not yet readable
+	}
+	for old := p.peakKiB.Load(); kib > old; old = p.peakKiB.Load() {
+		if p.peakKiB.CompareAndSwap(old, kib) {
+			return
+		}
+	}
+}
+
+// CPUSeconds returns the user and system CPU time the process used, once
+// it has exited; 0 before.
+func (p *Proc) CPUSeconds() float64 {
+	select {
+	case <-p.done:
+		st := p.cmd.ProcessState
+		return (st.UserTime() + st.SystemTime()).Seconds()
+	default:
 		return 0
 	}
-	return float64(kib) / 1024
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of CPU times in
+// /proc/<pid>/stat: 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// CPUSecondsOf returns the user and system CPU time a running process has
+// used, from /proc/<pid>/stat.
+func CPUSecondsOf(pid int) (float64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name, field 2, is in parentheses and may hold spaces;
+	// utime and stime are fields 14 and 15, the 12th and 13th after it.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat: %.80q", pid, b)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return float64(utime+stime) / clockTicks, nil
 }
 
 func vmHWM(pid int) (int64, error) {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -32,7 +33,8 @@ func main() {
 func run() error {
 	p := &stack.Pipeline{Source: "zoho"}
 	b := &bench.Bench{P: p}
-	var out, scenarios, edition string
+	var out, scenarios, edition, neo4jPIDFile string
+	var warmup int
 	var base bench.BaselineConfig
 	fs := flag.NewFlagSet("bench", flag.ExitOnError)
 	fs.StringVar(&p.Bin, "bin", "bin", "folder of the stage binaries")
@@ -41,6 +43,9 @@ func run() error {
 	fs.StringVar(&p.Neo4jURI, "neo4j-uri", "bolt://127.0.0.1:7687", "Neo4j server")
 	fs.IntVar(&b.Scale, "scale", 1, "dataset scale (1 = 58,741 records; 17 = about 1M)")
 	fs.IntVar(&b.Runs, "runs", 3, "runs per scenario")
+	fs.IntVar(&warmup, "warmup", 1, "full syncs run first and not recorded, to warm Neo4j up")
+	fs.StringVar(&neo4jPIDFile, "neo4j-pid-file", ".run/neo4j/neo4j.pid",
+		"file holding the Neo4j server's process id, for its CPU time (\"\": not measured)")
 	fs.StringVar(&out, "out", "deploy/bench/results/latest.json", "results file")
 	fs.StringVar(&scenarios, "scenarios", "full,noop,incremental,replay,baseline,zoho",
 		"scenarios to run, in this order")
@@ -76,6 +81,11 @@ func run() error {
 		return err
 	}
 	defer p.StopSim()
+
+	b.Neo4jPID = readPID(neo4jPIDFile, log)
+	if err := b.Warmup(ctx, warmup); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
 
 	var results []*bench.Result
 	var baseline *bench.Result
@@ -117,4 +127,26 @@ func run() error {
 func editionConcurrency(edition string) int {
 	return map[string]int{"free": 5, "standard": 10, "professional": 15,
 		"enterprise": 20, "ultimate": 25}[edition]
+}
+
+// readPID reads a process id from path; 0 when path is empty, unreadable,
+// or names no running process, which the log says.
+func readPID(path string, log *slog.Logger) int {
+	if path == "" {
+		return 0
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		log.Warn("Neo4j's CPU time will not be measured", "error", err)
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err == nil {
+		_, err = os.Stat("/proc/" + strconv.Itoa(pid))
+	}
+	if err != nil {
+		log.Warn("Neo4j's CPU time will not be measured", "pid file", path, "error", err)
+		return 0
+	}
+	return pid
 }
