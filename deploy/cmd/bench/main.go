@@ -54,6 +54,8 @@ func run() error {
 		"the loader's chunk size, for the baseline")
 	fs.IntVar(&base.Writers, "writers", load.DefaultWriters,
 		"the loader's writers, for the baseline")
+	fs.DurationVar(&base.Settle, "settle", 2*time.Second,
+		"the baseline's untimed wait between its nodes and its relationships")
 	fs.IntVar(&base.RelBatch, "rel-batch", relinkerw.DefaultBatchSize,
 		"the relinker's batch size, for the baseline")
 	fs.IntVar(&base.RelParallel, "rel-parallel", relinkerw.DefaultParallel,
