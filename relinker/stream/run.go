@@ -92,6 +92,7 @@ func (r *Reader) Pending(ctx context.Context, source string) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("counting the records of %s: %w", source, err)
 	}
+	defer r.drop(ctx, c)
 	it, err := c.Messages(jetstream.PullMaxMessages(1))
 	if err != nil {
 		return 0, fmt.Errorf("counting the records of %s: %w", source, err)

@@ -55,6 +55,16 @@ type Stats struct {
 	OtherRuns int
 }
 
+// drop deletes an ordered consumer whose read is over. It is ephemeral
+// and the server would remove it after a while, but until then it shows,
+// with messages unprocessed, in `nats consumer report CRM`. A failure
+// changes nothing.
+func (r *Reader) drop(ctx context.Context, c jetstream.Consumer) {
+	if info := c.CachedInfo(); info != nil {
+		_ = r.js.DeleteConsumer(context.WithoutCancel(ctx), events.StreamName, info.Name)
+	}
+}
+
 // read delivers the messages matching filter from the consumer's start,
 // in order, until the one at or past last (0: until the end of what the
 // stream held when the read started).
@@ -64,6 +74,7 @@ func (r *Reader) read(ctx context.Context, cfg jetstream.OrderedConsumerConfig, 
 	if err != nil {
 		return fmt.Errorf("creating ordered consumer on %v: %w", cfg.FilterSubjects, err)
 	}
+	defer r.drop(ctx, c)
 	it, err := c.Messages(jetstream.PullMaxMessages(pullBatch))
 	if err != nil {
 		return fmt.Errorf("reading %v: %w", cfg.FilterSubjects, err)
