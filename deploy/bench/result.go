@@ -112,7 +112,8 @@ func WriteTable(w io.Writer, results []*Result) {
 		if r.RatioToBaseline != nil {
 			ratio = fmt.Sprintf("%.2f", *r.RatioToBaseline)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%s\t%.0f\t%.0f\t%.0f\t%d\t%s\t%s\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%s\t"+
+			"%.0f\t%.0f\t%.0f\t%d\t%s\t%s\t%s\t%s\t\n",
 			r.Scenario, r.Scale, r.Runs, r.Records, r.SecondsMedian, r.SecondsMin,
 			r.SecondsMax, ratio, r.RecordsPerSec, r.NodesPerSec, r.RelsPerSec, r.GraphWrites,
 			rss(r, "extractor"), rss(r, "loader"), rss(r, "relinker"), cpus(r))
