@@ -94,7 +94,17 @@ var tombstoneConstraintQuery = "CREATE CONSTRAINT " + graph.Quote(tombstoneConst
 	" IF NOT EXISTS FOR (t:" + graph.Quote(TombstoneLabel) +
 	") REQUIRE (t.label, t.id) IS UNIQUE"
 
-// wipeQuery deletes, in transactions of its own, every node crmgraph wrote:
-// nodes with a _source property, tombstones included.
-var wipeQuery = "MATCH (n) WHERE n." + graph.PropSource + " IS NOT NULL " +
-	"CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+// wipeQueries delete, in transactions of their own, every node crmgraph
+// wrote (nodes with a _source property, tombstones included) and their
+// relationships: the relationships first, 10,000 a transaction, then the
+// nodes. Deleting the nodes with their relationships at once put a dense
+// node's tens of thousands of relationships (a User of a 1M-record CRM owns
+// 25,000 records) into one transaction, which ran out of a 2 GB heap.
+var wipeQueries = []string{
+	"MATCH (n)-[r]->() WHERE n." + graph.PropSource + " IS NOT NULL " +
+		"CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
+	"MATCH ()-[r]->(n) WHERE n." + graph.PropSource + " IS NOT NULL " +
+		"CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
+	"MATCH (n) WHERE n." + graph.PropSource + " IS NOT NULL " +
+		"CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+}

@@ -99,19 +99,23 @@ func (w *Writer) schema(ctx context.Context, query string) error {
 }
 
 // Wipe deletes every node crmgraph wrote (nodes with a _source property,
-// tombstones included) with their relationships, in transactions of
-// 10,000 nodes, and returns how many it deleted. Nodes written by others
-// stay. The constraints stay too.
+// tombstones included) and their relationships, in transactions of 10,000
+// (wipeQueries), and returns how many nodes it deleted. Nodes written by
+// others stay. The constraints stay too.
 func (w *Writer) Wipe(ctx context.Context) (int64, error) {
 	sess := w.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: w.database})
 	defer sess.Close(ctx)
-	res, err := sess.Run(ctx, wipeQuery, nil)
-	if err != nil {
-		return 0, fmt.Errorf("wiping crmgraph nodes: %w", err)
+	var nodes int64
+	for _, q := range wipeQueries {
+		res, err := sess.Run(ctx, q, nil)
+		if err != nil {
+			return nodes, fmt.Errorf("wiping crmgraph nodes: %w", err)
+		}
+		sum, err := res.Consume(ctx)
+		if err != nil {
+			return nodes, fmt.Errorf("wiping crmgraph nodes: %w", err)
+		}
+		nodes += int64(sum.Counters().NodesDeleted())
 	}
-	sum, err := res.Consume(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("wiping crmgraph nodes: %w", err)
-	}
-	return int64(sum.Counters().NodesDeleted()), nil
+	return nodes, nil
 }

@@ -368,7 +368,9 @@ func TestWipe(t *testing.T) {
 	write(t, w, step{upserts: []neo4jw.Row{row("1", 1, "a"), row("2", 2, "b")},
 		deletes: []neo4jw.Row{tombstone("3", 3)}})
 	if _, err := neo4j.ExecuteQuery(context.Background(), d,
-		"CREATE (:Contact {id: 'mine'})-[:KNOWS]->(:Other {x: 1})", nil,
+		"CREATE (:Contact {id: 'mine'})-[:KNOWS]->(o:Other {x: 1}) WITH o "+
+			"MATCH (a:Contact {id: '1'}), (b:Contact {id: '2'}) "+
+			"CREATE (a)-[:WORKS_WITH]->(b), (o)-[:LIKES]->(a), (b)-[:LIKES]->(o)", nil,
 		neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(neo4jtest.Database)); err != nil {
 		t.Fatal(err)
 	}
@@ -381,5 +383,11 @@ func TestWipe(t *testing.T) {
 	}
 	if left := neo4jtest.Count(t, d, "MATCH (n) RETURN count(n)", nil); left != 2 {
 		t.Errorf("%d nodes left, want the 2 that crmgraph did not write", left)
+	}
+	all := neo4jtest.Count(t, d, "MATCH ()-[r]->() RETURN count(r)", nil)
+	knows := neo4jtest.Count(t, d, "MATCH ()-[r:KNOWS]->() RETURN count(r)", nil)
+	if all != 1 || knows != 1 {
+		t.Errorf("%d relationships left (%d KNOWS), want only KNOWS between the nodes "+
+			"crmgraph did not write", all, knows)
 	}
 }
