@@ -44,6 +44,9 @@ type Config struct {
 	// page after that many answers PAGINATION_LIMIT_EXCEEDED. Default 100,000, Zoho's
 	// limit; tests lower it to cross the limit with a small dataset.
 	PageTokenLimit int
+	// NoCOQLScope grants tokens without ZohoCRM.coql.READ: the token response's scope
+	// leaves it out and COQL answers 401 OAUTH_SCOPE_MISMATCH, as Zoho does.
+	NoCOQLScope bool
 
 	// APIDomain is the api_domain the token endpoint returns. Default: the scheme and
 	// host the token request came to, so one address serves accounts and API.

@@ -18,6 +18,10 @@ type coqlRequest struct {
 
 // handleCOQL answers POST /crm/v8/coql.
 func (s *Sim) handleCOQL(c *call) *apiError {
+	if s.cfg.NoCOQLScope {
+		s.stats.unauthorized.Add(1)
+		return errScopeMismatch()
+	}
 	var req coqlRequest
 	if err := json.NewDecoder(c.r.Body).Decode(&req); err != nil {
 		return errInvalidParam("select_query", nil)

@@ -141,6 +141,8 @@
 //     limit at most 2,000 and offset + limit at most 100,000 (LIMIT_EXCEEDED).
 //     Comparators: = != <> < > <= >= between in "not in" like "is null" "is not null".
 //     Credits by limit: 1 to 200 costs 1, to 1,000 costs 2, to 2,000 costs 3.
+//     With Config.NoCOQLScope the token lacks ZohoCRM.coql.READ and COQL answers
+//     401 OAUTH_SCOPE_MISMATCH.
 //   - Limits: calls in flight are capped by edition (free 5, standard 10,
 //     professional 15, enterprise 20, ultimate 25) and heavy calls (COQL, sort_by,
 //     cvid) by 10; credits are counted over a rolling 24 h (1 a call, 2 for deleted

@@ -137,6 +137,11 @@ func errAuthFailure() *apiError {
 		"Authentication failed", nil}
 }
 
+func errScopeMismatch() *apiError {
+	return &apiError{http.StatusUnauthorized, "OAUTH_SCOPE_MISMATCH",
+		"invalid oauth scope to access this URL", nil}
+}
+
 func errInvalidToken() *apiError {
 	return &apiError{http.StatusUnauthorized, "INVALID_TOKEN", "invalid oauth token", nil}
 }

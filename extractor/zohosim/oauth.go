@@ -70,12 +70,15 @@ func (s *Sim) refresh(grant, clientID, secret, refresh string) (int, map[string]
 			"status": "failure",
 		}
 	}
+	scope := "ZohoCRM.modules.ALL ZohoCRM.settings.ALL ZohoCRM.users.READ"
+	if !s.cfg.NoCOQLScope {
+		scope += " ZohoCRM.coql.READ"
+	}
 	return http.StatusOK, map[string]any{
 		"access_token": token,
-		"scope": "ZohoCRM.modules.ALL ZohoCRM.settings.ALL ZohoCRM.users.READ " +
-			"ZohoCRM.coql.READ",
-		"expires_in": int(s.cfg.TokenTTL / time.Second),
-		"token_type": "Bearer",
+		"scope":        scope,
+		"expires_in":   int(s.cfg.TokenTTL / time.Second),
+		"token_type":   "Bearer",
 	}
 }
 

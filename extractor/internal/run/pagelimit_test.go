@@ -70,6 +70,20 @@ func TestFirstFullRunReadsModulesPastThePageTokenLimit(t *testing.T) {
 	}
 }
 
+// TestFirstFullRunWithoutCOQLScope runs the same first full run with a
+// token that lacks ZohoCRM.coql.READ: the probe is refused, and every
+// module is read completely as one ordered chain.
+func TestFirstFullRunWithoutCOQLScope(t *testing.T) {
+	e := testenv.New(t, testenv.Options{
+		Sim:  zohosim.Config{PageTokenLimit: tokenLimit, NoCOQLScope: true},
+		Zoho: func(c *zoho.Config) { c.PageTokenLimit = tokenLimit },
+	})
+	checkPastTheLimit(t, e)
+	if st := e.Sim.Sim.Stats(); st.Unauthorized == 0 {
+		t.Errorf("the simulator refused no call: the probe was not tried (%+v)", st)
+	}
+}
+
 // checkPastTheLimit runs two full runs and checks what they published.
 func checkPastTheLimit(t *testing.T, e *testenv.Env) {
 	t.Helper()
