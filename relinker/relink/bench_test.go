@@ -220,7 +220,7 @@ func (e *benchEnv) publishRun(b *testing.B, run string, step, version int,
 // restart or a large change of the graph's statistics (a full load);
 // "warm" keeps them. It prints seconds per run.
 //
-//	go test ./relink -run XXX -bench HandleMarker -benchtime 3x [-v]
+//	go test ./relink -run '^$' -bench HandleMarker -benchtime 3x [-v]
 func BenchmarkHandleMarker(b *testing.B) {
 	e := newBenchEnv(b)
 	ctx := context.Background()
