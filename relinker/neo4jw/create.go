@@ -113,9 +113,7 @@ func (w *Writer) CreateAt(ctx context.Context, source string, rels []Rel,
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			res.Created += b.Created
-			res.MissingEnd = append(res.MissingEnd, b.MissingEnd...)
-			res.MissingStart = append(res.MissingStart, b.MissingStart...)
+			res.add(b)
 			return nil
 		})
 	return res, err

@@ -24,6 +24,14 @@ type MergeResult struct {
 	MissingStart []int
 }
 
+// add adds the result of one batch to r.
+func (r *MergeResult) add(b MergeResult) {
+	r.Created += b.Created
+	r.Existed += b.Existed
+	r.MissingEnd = append(r.MissingEnd, b.MissingEnd...)
+	r.MissingStart = append(r.MissingStart, b.MissingStart...)
+}
+
 // verb is how a batch writes its relationships.
 type verb string
 
@@ -87,10 +95,7 @@ func (w *Writer) write(ctx context.Context, v verb, source string,
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			res.Created += b.Created
-			res.Existed += b.Existed
-			res.MissingEnd = append(res.MissingEnd, b.MissingEnd...)
-			res.MissingStart = append(res.MissingStart, b.MissingStart...)
+			res.add(b)
 			return nil
 		})
 	return res, err
